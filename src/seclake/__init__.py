@@ -1,0 +1,6 @@
+"""seclake: a self-hosted platform for security findings."""
+
+from __future__ import annotations
+
+__all__ = ["__version__"]
+__version__ = "0.1.0"
