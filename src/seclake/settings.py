@@ -19,7 +19,7 @@ from seclake.errors import ConfigError
 ENV_PREFIX = "SECLAKE_"
 
 
-def _s(default: Any, help: str) -> Any:  # noqa: A002 - "help" is the natural name here
+def _s(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
@@ -69,7 +69,9 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             raise ValueError(raw)
         return target(raw)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name!r} from {source}: cannot read {raw!r} as {target.__name__}") from exc
+        raise ConfigError(
+            f"setting {name!r} from {source}: cannot read {raw!r} as {target.__name__}"
+        ) from exc
 
 
 def load_settings(

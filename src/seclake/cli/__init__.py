@@ -12,9 +12,7 @@ import typer
 
 from seclake import __version__
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "seclake.cli.mapping",
-)
+COMMAND_MODULES: tuple[str, ...] = ("seclake.cli.mapping",)
 
 app = typer.Typer(
     name="seclake",
@@ -33,7 +31,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """seclake: self-hosted security findings."""
 

@@ -6,7 +6,13 @@ Imports nothing else of seclake; everything else imports it.
 from __future__ import annotations
 
 from seclake.model.fields import FIELDS, Field, forbidden_fields, required_fields
-from seclake.model.risk import RISK_BANDS, SEVERITY_LEVELS, level_for_severity, normalize_risk, score_for_level
+from seclake.model.risk import (
+    RISK_BANDS,
+    SEVERITY_LEVELS,
+    level_for_severity,
+    normalize_risk,
+    score_for_level,
+)
 from seclake.model.types import (
     ALL_TYPES,
     BUCKET,

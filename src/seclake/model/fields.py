@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from seclake.model.types import ALL_TYPES, FINDING_TYPES, SCAN_TYPES, EventType, FieldType
+from seclake.model.types import ALL_TYPES, FINDING_TYPES, EventType, FieldType
 
 S, L, D, B, T, SA = (
     FieldType.STRING,
@@ -55,7 +55,9 @@ _CATALOG: tuple[Field, ...] = (
     Field("product.vendor", S, "Vendor of the reporting product, e.g. Microsoft.", ALL_TYPES),
     Field("product.name", S, "Name of the reporting product.", ALL_TYPES),
     # ── the finding ──
-    Field("finding.id", S, "Stable identity of the finding across re-reports.", FINDING_TYPES, _NO_SCAN_FIELDS),
+    Field(
+        "finding.id", S, "Stable identity of the finding across re-reports.", FINDING_TYPES, _NO_SCAN_FIELDS
+    ),
     Field("finding.title", S, "Short human title of the finding.", FINDING_TYPES, _NO_SCAN_FIELDS),
     Field("finding.type", S, "Kind of finding, e.g. VULNERABILITY.", FINDING_TYPES, _NO_SCAN_FIELDS),
     Field("finding.severity", S, "The vendor's severity, verbatim.", FINDING_TYPES, _NO_SCAN_FIELDS),

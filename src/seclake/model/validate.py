@@ -58,7 +58,9 @@ def validate_event(event: Mapping[str, Any]) -> list[Problem]:
     except ValueError:
         event_type = None
     if event_type is None:
-        problems.append(Problem("event.type", f"must be one of {', '.join(sorted(EventType))}, got {raw_type!r}"))
+        problems.append(
+            Problem("event.type", f"must be one of {', '.join(sorted(EventType))}, got {raw_type!r}")
+        )
     else:
         problems.extend(
             Problem(f.name, f"required for {event_type} but missing")
