@@ -12,7 +12,7 @@ import typer
 
 from seclake import __version__
 
-COMMAND_MODULES: tuple[str, ...] = ("seclake.cli.mapping",)
+COMMAND_MODULES: tuple[str, ...] = ("seclake.cli.mapping", "seclake.cli.serve", "seclake.cli.token", "seclake.cli.forward", "seclake.cli.azure", "seclake.cli.generate", "seclake.cli.query")
 
 app = typer.Typer(
     name="seclake",

@@ -47,3 +47,33 @@ def duckdb_ddl(relation: str = EVENTS_RELATION) -> str:
     """CREATE TABLE statement for the DuckDB store."""
     cols = ",\n  ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in COLUMNS)
     return f'CREATE TABLE IF NOT EXISTS "{relation}" (\n  {cols},\n  "{ATTRIBUTES_COLUMN}" JSON\n)'
+
+
+# ── the embedded (DuckDB) store's physical layout ──
+# The rows live in STORE_TABLE; EVENTS_RELATION is a view over it that shows exactly the columns above,
+# so the hidden ID_HASH_COLUMN (a 64-bit hash of event.id that makes the writer's duplicate check a scan
+# of one integer column, see store/duckdb.py) never reaches query results.
+STORE_TABLE = "security_events_data"
+ID_HASH_COLUMN = "__id_hash"  # UBIGINT: md5_number_lower(event.id), stable across DuckDB versions
+INGEST_STATS_TABLE = "ingest_stats"  # one row per committed group and (connection, minute)
+NO_CONNECTION = ""  # connection_id stored for events that came without a connection
+
+
+def store_column_names() -> tuple[str, ...]:
+    """Every column of STORE_TABLE in order: catalog fields, attributes, id hash."""
+    return (*(c.name for c in COLUMNS), ATTRIBUTES_COLUMN, ID_HASH_COLUMN)
+
+
+def duckdb_store_ddl() -> tuple[str, ...]:
+    """Statements that create the DuckDB store's table, view and statistics table (idempotent)."""
+    view_cols = ", ".join(f'"{c.name}"' for c in COLUMNS)
+    cols = ",\n  ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in COLUMNS)
+    return (
+        f'CREATE TABLE IF NOT EXISTS "{STORE_TABLE}" (\n  {cols},\n'
+        f'  "{ATTRIBUTES_COLUMN}" JSON,\n  "{ID_HASH_COLUMN}" UBIGINT\n)',
+        f'CREATE OR REPLACE VIEW "{EVENTS_RELATION}" AS '
+        f'SELECT {view_cols}, "{ATTRIBUTES_COLUMN}" FROM "{STORE_TABLE}"',
+        f'CREATE TABLE IF NOT EXISTS "{INGEST_STATS_TABLE}" ('
+        "connection_id VARCHAR NOT NULL, minute_ns BIGINT NOT NULL, events BIGINT NOT NULL, "
+        "bytes BIGINT NOT NULL)",
+    )

@@ -1,0 +1,97 @@
+"""The ASGI app factory: `create_app(settings, store=None) -> FastAPI`.
+
+State on `app.state`: `settings`, `metrics` (per-app Prometheus registry) and `store` (the EventStore;
+opened on startup from `settings.data_dir` when none is given, and then also closed on shutdown).
+Routers are listed in ROUTER_MODULES, one module per area, each exposing `router`; add a line to
+include a new area. Every error answer is `{"error": {"code", "message"}}` (`seclake.api.errors`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from seclake import __version__
+from seclake.api.errors import install_error_handlers
+from seclake.api.metrics import Metrics, RequestTimer
+from seclake.errors import ConfigError
+from seclake.logging import get_logger
+from seclake.settings import Settings
+
+if TYPE_CHECKING:
+    from seclake.store.base import EventStore
+
+__all__ = ["EVENTS_FILE", "ROUTER_MODULES", "STORE_ENGINES", "create_app", "open_store"]
+
+log = get_logger("api")
+
+EVENTS_FILE = "events.duckdb"
+
+ROUTER_MODULES: tuple[str, ...] = (
+    "seclake.api.health",
+    "seclake.api.metrics",
+    "seclake.api.ingest",
+    "seclake.api.tokens",
+    "seclake.api.query",
+)
+
+
+# settings.store -> (module, class, file in the data dir); engines are imported only when selected
+STORE_ENGINES: dict[str, tuple[str, str, str]] = {
+    "duckdb": ("seclake.store.duckdb", "DuckDBStore", EVENTS_FILE),
+}
+
+
+def open_store(settings: Settings) -> EventStore:
+    """The store engine `settings.store` names, in `settings.data_dir` (DuckDB: `events.duckdb`)."""
+    engine = STORE_ENGINES.get(settings.store)
+    if engine is None:
+        known = ", ".join(sorted(STORE_ENGINES))
+        raise ConfigError(f"setting 'store': unknown engine {settings.store!r} for `serve`; known: {known}")
+    module, cls, file_name = engine
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    factory: Any = getattr(importlib.import_module(module), cls)
+    store: EventStore = factory(Path(settings.data_dir) / file_name, settings=settings)
+    return store
+
+
+def create_app(settings: Settings, *, store: EventStore | None = None) -> FastAPI:
+    """The seclake HTTP API for `settings`; uses `store` when given, else opens the DuckDB store."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = getattr(app.state, "store", None) is None
+        if owned:
+            app.state.store = await run_in_threadpool(open_store, settings)
+        app.state.metrics.bind_queue_depth(app.state.store.queue_depth)
+        log.info("api_started", data_dir=str(settings.data_dir), store=type(app.state.store).__name__)
+        try:
+            yield
+        finally:
+            if owned:
+                await run_in_threadpool(app.state.store.close)
+                app.state.store = None
+            log.info("api_stopped")
+
+    app = FastAPI(
+        title="seclake",
+        version=__version__,
+        summary="Self-hosted security findings: OpenPipeline-compatible ingest, DQL query, tokens.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.store = store
+    if store is not None:
+        app.state.metrics.bind_queue_depth(store.queue_depth)
+    install_error_handlers(app)
+    for module in ROUTER_MODULES:
+        app.include_router(importlib.import_module(module).router)
+    app.add_middleware(RequestTimer, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,1 @@
+"""Azure integration: the Function app template (and setup/teardown script generation)."""

@@ -1,0 +1,282 @@
+"""Lowering of the row and field commands: each command becomes one CTE over the previous one.
+
+fetch, filter, filterOut, fields, fieldsAdd, fieldsRemove, fieldsKeep, fieldsRename, sort, limit,
+dedup, summarize, expand, parse. makeTimeseries, lookup, join and append live in `commands_multi`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from fnmatch import fnmatchcase
+from typing import Any
+
+from sqlglot import exp
+
+from seclake.dql import ast
+from seclake.dql import sqlbuild as sb
+from seclake.dql.expressions import Column, Scope
+from seclake.dql.program import Program, State, column_for, projection, referenced_columns, select_from
+from seclake.dql.timeutil import parse_timestamp
+from seclake.model import EVENT_KIND
+from seclake.store.schema import COLUMN_TYPES, EVENTS_RELATION
+
+_JSON_PATTERN = re.compile(r"\s*JSON(?:_OBJECT)?\s*:\s*([A-Za-z_][A-Za-z0-9_.]*)\s*")
+
+
+def base_scope() -> Scope:
+    return Scope({name: Column(str(t)) for name, t in COLUMN_TYPES.items()}, attributes=True)
+
+
+def time_bound(p: Program, node: ast.Expr | None, what: str) -> int | None:
+    """A fetch/makeTimeseries bound as ns: timestamp, ISO string, or a duration back from now."""
+    if node is None:
+        return None
+    c = p.exprs(State("", Scope()))
+    v = c.compile(node)
+    if v.type == "duration" and v.is_const:
+        return p.now_ns - abs(int(v.const))
+    if v.type == "timestamp" and v.is_const:
+        return int(v.const)
+    if v.type == "string" and v.is_const:
+        ns = parse_timestamp(str(v.const))
+        if ns is not None:
+            return ns
+    raise c.error(f"{what}: expects a timestamp, an ISO 8601 string or a duration", node)
+
+
+def timeframe_of(p: Program, f: ast.Fetch | ast.MakeTimeseries) -> tuple[int | None, int | None]:
+    if f.timeframe is not None:
+        c = p.exprs(State("", Scope()))
+        v = c.compile(f.timeframe)
+        parts = str(v.const).split("/") if v.is_const and isinstance(v.const, str) else []
+        bounds = [parse_timestamp(x) for x in parts]
+        if len(bounds) != 2 or bounds[0] is None or bounds[1] is None:
+            raise c.error('timeframe: expects "start/end" with ISO 8601 timestamps', f.timeframe)
+        return bounds[0], bounds[1]
+    start, end = time_bound(p, f.from_, "from"), time_bound(p, f.to, "to")
+    if start is not None and end is None:
+        end = p.now_ns
+    return start, end
+
+
+def fetch(p: Program, state: State | None, f: ast.Fetch) -> State:
+    start, end = timeframe_of(p, f)
+    if start is None and end is None:
+        start, end = p.default_from, p.default_to
+        if start is not None and end is None:
+            end = p.now_ns
+    ts = sb.col("timestamp")
+    conds: list[exp.Expr] = []
+    if start is not None:
+        conds.append(exp.GTE(this=ts, expression=sb.timestamp_literal(start, p.dialect)))
+    if end is not None:
+        conds.append(exp.LT(this=ts, expression=sb.timestamp_literal(end, p.dialect)))
+    if f.source == "events":
+        conds.append(exp.EQ(this=sb.col("event.kind"), expression=sb.string(EVENT_KIND)))
+    if f.bucket is not None:
+        c = p.exprs(State("", Scope()))
+        bucket = c.compile(f.bucket)
+        if not bucket.is_const or not isinstance(bucket.const, str):
+            raise c.error("bucket: expects a bucket name string", f.bucket)
+        conds.append(exp.EQ(this=sb.col("dt.system.bucket"), expression=sb.string(bucket.const)))
+    select = sb.select(exp.Star(), source=exp.to_identifier(EVENTS_RELATION))
+    if conds:
+        select = select.where(exp.and_(*conds), copy=False)
+    frame = (start, end) if start is not None and end is not None else None
+    return State(p.add(select), base_scope(), timeframe=frame)
+
+
+def _filter(p: Program, state: State, cond: ast.Expr, keep: bool) -> State:
+    sql = p.exprs(state).condition(cond)
+    where = sql if keep else exp.Not(this=exp.Is(this=exp.Paren(this=sql), expression=exp.true()))
+    return state.then(
+        p.add(sb.select(exp.Star(), source=exp.to_identifier(state.source)).where(where, copy=False))
+    )
+
+
+def filter_(p: Program, state: State, f: ast.Filter) -> State:
+    return _filter(p, state, f.condition, True)
+
+
+def filter_out(p: Program, state: State, f: ast.FilterOut) -> State:
+    return _filter(p, state, f.condition, False)
+
+
+def _computed(p: Program, state: State, items: tuple[ast.Assignment, ...]) -> dict[str, tuple[Any, Column]]:
+    c = p.exprs(state)
+    out: dict[str, tuple[Any, Column]] = {}
+    for item in items:
+        t = c.compile(item.expr)
+        out[item.alias] = (t.sql, column_for(t))
+    return out
+
+
+def fields(p: Program, state: State, f: ast.Fields) -> State:
+    computed = _computed(p, state, f.items)
+    scope = Scope({name: column for name, (_, column) in computed.items()})
+    items = [sb.alias(sql, name) for name, (sql, _) in computed.items()]
+    return state.then(p.add(select_from(state.source, items)), scope)
+
+
+def _star_with(state: State, values: dict[str, exp.Expr]) -> list[exp.Expr]:
+    """`* REPLACE (...)` for overwritten columns, then the new ones: no re-listing of every column."""
+    replaced = [sb.alias(sql, n) for n, sql in values.items() if n in state.scope.columns]
+    star = exp.Star(**{"replace": replaced}) if replaced else exp.Star()
+    return [star, *(sb.alias(sql, n) for n, sql in values.items() if n not in state.scope.columns)]
+
+
+def fields_add(p: Program, state: State, f: ast.FieldsAdd) -> State:
+    computed = _computed(p, state, f.items)
+    scope = state.scope.copy()
+    for name, (_, column) in computed.items():
+        scope.columns[name] = column
+    items = _star_with(state, {n: sql for n, (sql, _) in computed.items()})
+    new = state.then(p.add(select_from(state.source, items)), scope)
+    return new if not set(computed) & new.order_columns else new.then(new.source, keep_order=False)
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(name, pat) for pat in patterns)
+
+
+def fields_remove(p: Program, state: State, f: ast.FieldsRemove) -> State:
+    scope = Scope({n: c for n, c in state.scope.columns.items() if not _matches(n, f.patterns)})
+    scope.attributes = state.scope.attributes
+    return state.then(p.add(select_from(state.source, projection(scope))), scope)
+
+
+def fields_keep(p: Program, state: State, f: ast.FieldsKeep) -> State:
+    c = p.exprs(state)
+    scope = Scope({n: col for n, col in state.scope.columns.items() if _matches(n, f.patterns)})
+    items = projection(scope)
+    for pat in f.patterns:
+        if "*" not in pat and pat not in scope.columns and state.scope.attributes:
+            t = c.field(pat)
+            items.append(sb.alias(t.sql, pat))
+            scope.columns[pat] = column_for(t)
+    return state.then(p.add(select_from(state.source, items)), scope)
+
+
+def fields_rename(p: Program, state: State, f: ast.FieldsRename) -> State:
+    c = p.exprs(state)
+    renames = {r.old: r.new for r in f.renames}
+    scope = Scope(attributes=state.scope.attributes)
+    items: list[exp.Expr] = []
+    targets = set(renames.values())
+    for name, column in state.scope.columns.items():
+        if name in targets and name not in renames:
+            continue
+        new = renames.get(name, name)
+        items.append(sb.alias(sb.col(name), new) if new != name else sb.col(name))
+        scope.columns[new] = column
+    for old, new in renames.items():
+        if old not in state.scope.columns:
+            t = c.field(old)
+            items.append(sb.alias(t.sql, new))
+            scope.columns[new] = column_for(t)
+    if scope.attributes:
+        items.append(sb.col("__attributes"))
+    return state.then(
+        p.add(select_from(state.source, items)), scope, keep_order=not renames.keys() & state.order_columns
+    )
+
+
+def sort_keys(p: Program, state: State, keys: tuple[ast.SortKey, ...]) -> tuple[exp.Ordered, ...]:
+    c = p.exprs(state)
+    return tuple(exp.Ordered(this=c.compile(k.expr).sql, desc=k.descending, nulls_first=False) for k in keys)
+
+
+def sort(p: Program, state: State, s: ast.Sort) -> State:
+    """No CTE of its own: the order is applied where it matters (limit, dedup, the final SELECT)."""
+    order = sort_keys(p, state, s.keys)
+    return replace(state, order=order, order_columns=referenced_columns(order))
+
+
+def limit(p: Program, state: State, lim: ast.Limit) -> State:
+    c = p.exprs(state)
+    n = c.compile(lim.count)
+    if not n.is_const or not isinstance(n.const, int) or isinstance(n.const, bool) or n.const < 0:
+        raise c.error("limit expects a whole number >= 0", lim.count)
+    select = sb.select(exp.Star(), source=exp.to_identifier(state.source))
+    if state.order:
+        select = select.order_by(*state.order, copy=False)
+    return state.then(p.add(select.limit(sb.number(n.const), copy=False)))
+
+
+def dedup(p: Program, state: State, d: ast.Dedup) -> State:
+    c = p.exprs(state)
+    keys = [c.compile(k).sql for k in d.keys]
+    order = sort_keys(p, state, d.sort) if d.sort else state.order
+    window = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=keys,
+        order=exp.Order(expressions=list(order)) if order else None,
+    )
+    select = sb.select(exp.Star(), source=exp.to_identifier(state.source))
+    select = select.qualify(exp.EQ(this=window, expression=sb.number(1)), copy=False)
+    return state.then(p.add(select))
+
+
+def summarize(p: Program, state: State, s: ast.Summarize) -> State:
+    c = p.exprs(state)
+    scope = Scope()
+    items: list[exp.Expr] = []
+    groups: list[exp.Expr] = []
+    for item in s.by:
+        t = c.compile(item.expr)
+        items.append(sb.alias(t.sql, item.alias))
+        groups.append(t.sql)
+        scope.columns[item.alias] = column_for(t)
+    c.allow_agg = True
+    for item in s.aggregations:
+        t = c.compile(item.expr)
+        items.append(sb.alias(t.sql, item.alias))
+        scope.columns[item.alias] = column_for(t)
+    select = select_from(state.source, items)
+    if groups:
+        select = select.group_by(*groups, copy=False)
+    return state.then(p.add(select), scope, keep_order=False)
+
+
+def expand(p: Program, state: State, e: ast.Expand) -> State:
+    c = p.exprs(state)
+    arr = c.compile(e.expr)
+    array_sql = arr.sql
+    elem = sb.elem_type(arr.type)
+    column = Column(elem)
+    if arr.json is not None:
+        array_sql = exp.Cast(this=arr.sql, to=sb.datatype("JSON[]"))
+        column = Column(None, json=True)
+    elif elem == "json":
+        column = Column(None, json=True)
+    if e.limit is not None:
+        n = c.compile(e.limit)
+        if not n.is_const or not isinstance(n.const, int) or n.const < 1:
+            raise c.error("limit: expects a whole number >= 1", e.limit)
+        array_sql = sb.fn(p.dialect, "list_slice", array_sql, sb.number(1), sb.number(n.const))
+    unnest = (
+        sb.call("arrayJoin", array_sql) if p.dialect == "clickhouse" else exp.Unnest(expressions=[array_sql])
+    )
+    return _replace_column(p, state, e.alias, unnest, column)
+
+
+def _replace_column(p: Program, state: State, name: str, sql: exp.Expr, column: Column) -> State:
+    scope = state.scope.copy()
+    scope.columns[name] = column
+    items = _star_with(state, {name: sql})
+    return state.then(
+        p.add(select_from(state.source, items)), scope, keep_order=name not in state.order_columns
+    )
+
+
+def parse_cmd(p: Program, state: State, cmd: ast.Parse) -> State:
+    c = p.exprs(state)
+    m = _JSON_PATTERN.fullmatch(cmd.pattern)
+    if m is None:
+        raise c.error('parse supports the JSON matcher only, e.g. """JSON:raw"""', cmd)
+    text = c.as_type(c.compile(cmd.expr), "string")
+    valid = sb.fn(p.dialect, "json_valid", text)
+    as_json = sb.cast(text, "json", p.dialect)
+    value = exp.Case(ifs=[exp.If(this=valid, true=as_json)])
+    return _replace_column(p, state, m.group(1), value, Column("record", json=True))

@@ -1,0 +1,221 @@
+"""SQL building blocks over sqlglot expressions, and the per-dialect function-name table.
+
+`Typed` is a compiled DQL expression: its sqlglot tree, its DQL type (None = unknown), the folded
+Python value when it is a compile-time constant, and, for values held in JSON (fields of
+`__attributes`, `parse ... JSON:` records), the JSON document and pointer so that each use can coerce
+it to the type it needs. User text only ever enters the tree as sqlglot literals or identifiers.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlglot import exp
+
+Dialect = Literal["duckdb", "clickhouse"]
+NUMERIC = frozenset({"long", "double"})
+
+# DQL function -> SQL function name per dialect, where one name is all that differs.
+NAMES: dict[str, dict[Dialect, str]] = {
+    "json_get": {"duckdb": "json_extract", "clickhouse": "JSONExtractRaw"},
+    "json_get_string": {"duckdb": "json_extract_string", "clickhouse": "JSONExtractString"},
+    "json_type": {"duckdb": "json_type", "clickhouse": "JSONType"},
+    "json_valid": {"duckdb": "json_valid", "clickhouse": "isValidJSON"},
+    "epoch_ns": {"duckdb": "epoch_ns", "clickhouse": "toUnixTimestamp64Nano"},
+    "from_epoch_ns": {"duckdb": "make_timestamp_ns", "clickhouse": "fromUnixTimestamp64Nano"},
+    "contains": {"duckdb": "contains", "clickhouse": "__ch_contains"},
+    "starts_with": {"duckdb": "starts_with", "clickhouse": "startsWith"},
+    "ends_with": {"duckdb": "suffix", "clickhouse": "endsWith"},
+    "list_transform": {"duckdb": "list_transform", "clickhouse": "arrayMap"},
+    "list_any": {"duckdb": "list_bool_or", "clickhouse": "arrayExists"},
+    "list_all": {"duckdb": "list_bool_and", "clickhouse": "arrayAll"},
+    "list_contains": {"duckdb": "list_contains", "clickhouse": "has"},
+    "list_extract": {"duckdb": "list_extract", "clickhouse": "arrayElement"},
+    "list_slice": {"duckdb": "list_slice", "clickhouse": "arraySlice"},
+    "list_len": {"duckdb": "len", "clickhouse": "length"},
+    "struct_get": {"duckdb": "struct_extract", "clickhouse": "tupleElement"},
+    "split": {"duckdb": "string_split", "clickhouse": "splitByString"},
+    "count_if": {"duckdb": "count_if", "clickhouse": "countIf"},
+    "collect": {"duckdb": "list", "clickhouse": "groupArray"},
+    "first": {"duckdb": "first", "clickhouse": "any"},
+    "last": {"duckdb": "last", "clickhouse": "anyLast"},
+    "any": {"duckdb": "any_value", "clickhouse": "any"},
+    "range": {"duckdb": "range", "clickhouse": "numbers"},
+    "quantile": {"duckdb": "quantile_cont", "clickhouse": "quantileExact"},
+}
+JSON_TYPES: dict[str, dict[Dialect, tuple[str, ...]]] = {
+    "string": {"duckdb": ("VARCHAR",), "clickhouse": ("String",)},
+    "long": {"duckdb": ("BIGINT", "UBIGINT", "DOUBLE"), "clickhouse": ("Int64", "UInt64", "Double")},
+    "double": {"duckdb": ("BIGINT", "UBIGINT", "DOUBLE"), "clickhouse": ("Int64", "UInt64", "Double")},
+    "boolean": {"duckdb": ("BOOLEAN",), "clickhouse": ("Bool",)},
+}
+JSON_NULL: dict[Dialect, str] = {"duckdb": "NULL", "clickhouse": "Null"}
+SQL_TYPES: dict[str, dict[Dialect, str]] = {
+    "string": {"duckdb": "VARCHAR", "clickhouse": "String"},
+    "long": {"duckdb": "BIGINT", "clickhouse": "Int64"},
+    "double": {"duckdb": "DOUBLE", "clickhouse": "Float64"},
+    "boolean": {"duckdb": "BOOLEAN", "clickhouse": "Bool"},
+    "json": {"duckdb": "JSON", "clickhouse": "String"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Json:
+    """A value inside a JSON document: `doc` (a JSON-typed SQL value) at JSON pointer `keys`."""
+
+    doc: exp.Expr
+    keys: tuple[str | int, ...]
+
+
+NO_CONST = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    sql: exp.Expr
+    type: str | None
+    const: Any = NO_CONST
+    json: Json | None = None
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not NO_CONST
+
+
+@functools.cache
+def _datatype(text: str, dialect: str) -> exp.DataType:
+    return exp.DataType.build(text, dialect=dialect)
+
+
+def datatype(text: str, dialect: str = "duckdb") -> exp.DataType:
+    """A SQL type node (parsed once per process, copied per use)."""
+    return _datatype(text, dialect).copy()
+
+
+def select(*items: exp.Expr, source: exp.Expr) -> exp.Select:
+    """SELECT items FROM source, built without the builder API's defensive copies."""
+    return exp.Select(expressions=list(items), **{"from_": exp.From(this=source)})
+
+
+def join(
+    query: exp.Select, table: exp.Expr, *, on: exp.Expr | None, side: str = "", kind: str = ""
+) -> exp.Select:
+    """Attach `[side] [kind] JOIN table ON on` to `query` in place."""
+    node = exp.Join(this=table, on=on, side=side or None, kind=kind or None)
+    query.set("joins", [*(query.args.get("joins") or []), node])
+    return query
+
+
+def fn(dialect: Dialect, key: str, *args: exp.Expr) -> exp.Expr:
+    """A call of the dialect's function for `key` (a NAMES entry)."""
+    return exp.Anonymous(this=NAMES[key][dialect], expressions=list(args))
+
+
+def call(name: str, *args: exp.Expr) -> exp.Expr:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def string(value: str) -> exp.Expr:
+    return exp.Literal.string(value)
+
+
+def number(value: int | float) -> exp.Expr:
+    if value < 0:
+        return exp.Neg(this=exp.Literal.number(-value))
+    return exp.Literal.number(value)
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(exp.to_identifier(name, quoted=True), table=table)
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def alias(e: exp.Expr, name: str) -> exp.Expr:
+    return exp.alias_(e, ident(name), quoted=True)
+
+
+def cast(e: exp.Expr, dql_type: str, dialect: Dialect, *, safe: bool = False) -> exp.Expr:
+    to = datatype(SQL_TYPES[dql_type][dialect], dialect)
+    return exp.TryCast(this=e, to=to) if safe else exp.Cast(this=e, to=to)
+
+
+def timestamp_literal(ns: int, dialect: Dialect) -> exp.Expr:
+    """A TIMESTAMP_NS (DuckDB) / DateTime64(9) (ClickHouse) constant for `ns` since the epoch."""
+    secs, frac = divmod(ns, 1_000_000_000)
+    text = f"{datetime.fromtimestamp(secs, UTC):%Y-%m-%d %H:%M:%S}.{frac:09d}"
+    if dialect == "clickhouse":
+        return call("toDateTime64", string(text), number(9), string("UTC"))
+    return exp.Cast(this=string(text), to=datatype("TIMESTAMP_NS"))
+
+
+def pointer(keys: tuple[str | int, ...]) -> str:
+    """A JSON pointer (RFC 6901) for `keys`; escapes `~` and `/` so any key text is safe."""
+    return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in keys)
+
+
+def json_args(j: Json, dialect: Dialect) -> list[exp.Expr]:
+    if dialect == "clickhouse":
+        return [j.doc, *(number(k + 1) if isinstance(k, int) else string(k) for k in j.keys)]
+    return [j.doc, string(pointer(j.keys))]
+
+
+def json_get(j: Json, dialect: Dialect) -> exp.Expr:
+    if not j.keys:
+        return j.doc
+    return fn(dialect, "json_get", *json_args(j, dialect))
+
+
+def json_type(j: Json, dialect: Dialect) -> exp.Expr:
+    return fn(dialect, "json_type", *json_args(j, dialect))
+
+
+def json_is_null(j: Json, dialect: Dialect) -> exp.Expr:
+    """TRUE when the JSON value is missing or JSON null."""
+    t = json_type(j, dialect)
+    return exp.or_(
+        exp.Is(this=t, expression=exp.Null()), exp.EQ(this=t, expression=string(JSON_NULL[dialect]))
+    )
+
+
+def json_is(j: Json, dql_type: str, dialect: Dialect) -> exp.Expr:
+    kinds = JSON_TYPES[dql_type][dialect]
+    return exp.In(this=json_type(j, dialect), expressions=[string(k) for k in kinds])
+
+
+def json_as(j: Json, dql_type: str, dialect: Dialect) -> exp.Expr:
+    """The JSON value as `dql_type` where it has that JSON type, else NULL."""
+    if dql_type == "string":
+        value = fn(dialect, "json_get_string", *json_args(j, dialect))
+    else:
+        value = cast(json_get(j, dialect), dql_type, dialect, safe=True)
+    return exp.Case(ifs=[exp.If(this=json_is(j, dql_type, dialect), true=value)])
+
+
+def case(cond: exp.Expr, then: exp.Expr, otherwise: exp.Expr) -> exp.Expr:
+    return exp.Case(ifs=[exp.If(this=cond, true=then)], default=otherwise)
+
+
+def is_null(e: exp.Expr) -> exp.Expr:
+    return exp.Is(this=e, expression=exp.Null())
+
+
+def paren(e: exp.Expr) -> exp.Expr:
+    return e if isinstance(e, exp.Column | exp.Literal | exp.Anonymous | exp.Paren) else exp.Paren(this=e)
+
+
+def boolean(value: bool | None) -> exp.Expr:
+    return exp.Null() if value is None else exp.Boolean(this=value)
+
+
+def elem_type(t: str | None) -> str | None:
+    """Element type of 'array<T>' (None when unknown)."""
+    if t and t.startswith("array<") and t.endswith(">"):
+        inner = t[6:-1]
+        return inner or None
+    return None

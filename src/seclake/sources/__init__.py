@@ -1,0 +1,1 @@
+"""Sources of security events: pure mappings from a vendor's export format to security events."""

@@ -1,0 +1,18 @@
+"""Microsoft Defender for Cloud continuous export → security events (pure: bytes/records → events).
+
+    map_body(body, *, enqueued_time=None) -> MapResult      one Event Hub body
+    map_records(records, *, enqueued_time=None) -> MapResult already-parsed records
+
+Modules: `envelope` (body → records), `classify` (record kind, container assessment keys),
+`subassessments` (VULNERABILITY_FINDING), `scans` (VULNERABILITY_SCAN), `alerts` (DETECTION_FINDING),
+`images` (image / Kubernetes / Azure context), `identity` (deterministic ids), `access` (case-insensitive
+typed reads), `times` (timestamps), `mapper` (dispatch and MapResult).
+"""
+
+from __future__ import annotations
+
+from seclake.sources.defender.classify import RecordKind, classify
+from seclake.sources.defender.envelope import decode_body
+from seclake.sources.defender.mapper import SKIP_REASONS, MapResult, map_body, map_records
+
+__all__ = ["SKIP_REASONS", "MapResult", "RecordKind", "classify", "decode_body", "map_body", "map_records"]

@@ -1,0 +1,168 @@
+"""Event Hub body → records → security events: the Defender mapper's entry points.
+
+Pure and deterministic: no I/O, no clock, no randomness. Bad input never raises out of a batch: a body
+that is not JSON is one error (`index` None), a record that cannot be mapped is one error with its
+index and JSON path, and every other record still maps. Records that are not container-image findings,
+per-image assessments or alerts are skipped and counted by reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from seclake.errors import MappingError
+from seclake.sources.defender.access import FieldProblem, opt_dict, opt_str
+from seclake.sources.defender.alerts import map_alert
+from seclake.sources.defender.classify import (
+    CONTAINER_KEYS,
+    CONTAINER_RESOURCE_TYPES,
+    ContainerScope,
+    RecordKind,
+    assessment_key,
+    classify,
+)
+from seclake.sources.defender.common import raw_json
+from seclake.sources.defender.envelope import decode_body
+from seclake.sources.defender.scans import map_assessment, scan_from_finding
+from seclake.sources.defender.subassessments import map_subassessment
+from seclake.sources.defender.times import Timestamp, from_datetime
+
+__all__ = ["SKIP_REASONS", "MapResult", "map_body", "map_records"]
+
+# Skip reasons (stable snake_case; counted in MapResult.skipped and on `seclake map`'s stderr).
+NOT_CONTAINER_FINDING = "not_container_image_finding"
+ASSESSMENT_NOT_CONTAINER = "assessment_not_container_image"
+KIND_SKIPS: dict[RecordKind, str] = {
+    RecordKind.COMPLIANCE: "compliance",
+    RecordKind.SECURE_SCORE: "secure_score",
+    RecordKind.ATTACK_PATH: "attack_path",
+    RecordKind.AUTOMATION: "automation_settings",
+    RecordKind.UNKNOWN: "unknown_record_kind",
+}
+SKIP_REASONS: frozenset[str] = frozenset(
+    {
+        NOT_CONTAINER_FINDING,
+        ASSESSMENT_NOT_CONTAINER,
+        "assessment_deleted",
+        "assessment_not_per_image",
+        *KIND_SKIPS.values(),
+    }
+)
+
+
+@dataclass(slots=True)
+class MapResult:
+    """What one body (or list of records) mapped to."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    errors: list[MappingError] = field(default_factory=list)
+    records: int = 0
+
+    def merge(self, other: MapResult) -> None:
+        """Add another result's events, counts and errors to this one."""
+        self.events.extend(other.events)
+        self.skipped.update(other.skipped)
+        self.errors.extend(other.errors)
+        self.records += other.records
+
+
+def map_body(body: bytes | str, *, enqueued_time: datetime | None = None) -> MapResult:
+    """Map one Event Hub body (a JSON array, one record, or `{"records": [...]}`; BOM allowed)."""
+    try:
+        records = decode_body(body)
+    except MappingError as exc:
+        return MapResult(errors=[exc])
+    return map_records(records, enqueued_time=enqueued_time)
+
+
+def _container_scope(record: dict[str, Any], props: dict[str, Any], path: str) -> ContainerScope | None:
+    """The container scope of a (sub-)assessment from its key, checked against `assessedResourceType`."""
+    key_scope = CONTAINER_KEYS.get(assessment_key(opt_str(record, "id", "$")) or "")
+    resource_type = opt_str(opt_dict(props, "additionalData", "$.properties"), "assessedResourceType", path)
+    if not resource_type:
+        return key_scope
+    type_scope = CONTAINER_RESOURCE_TYPES.get(resource_type.lower())
+    if type_scope is None:
+        return None
+    return key_scope or type_scope
+
+
+Outcome = dict[str, Any] | str  # an event, or a skip reason
+
+
+def _subassessment(record: dict[str, Any], enqueued: Timestamp | None) -> Outcome:
+    props = opt_dict(record, "properties", "$")
+    scope = _container_scope(record, props, "$.properties.additionalData")
+    if scope is None:
+        return NOT_CONTAINER_FINDING
+    return map_subassessment(record, scope, enqueued)
+
+
+def _assessment(record: dict[str, Any], enqueued: Timestamp | None) -> Outcome:
+    props = opt_dict(record, "properties", "$")
+    scope = _container_scope(record, props, "$.properties.additionalData")
+    if scope is None:
+        return ASSESSMENT_NOT_CONTAINER
+    return map_assessment(record, scope, enqueued)
+
+
+def _skip(reason: str) -> Callable[[dict[str, Any], Timestamp | None], Outcome]:
+    return lambda _record, _enqueued: reason
+
+
+HANDLERS: dict[RecordKind, Callable[[dict[str, Any], Timestamp | None], Outcome]] = {
+    RecordKind.SUB_ASSESSMENT: _subassessment,
+    RecordKind.ASSESSMENT: _assessment,
+    RecordKind.ALERT: map_alert,
+    **{kind: _skip(reason) for kind, reason in KIND_SKIPS.items()},
+}
+
+
+def map_records(records: Sequence[Any], *, enqueued_time: datetime | None = None) -> MapResult:
+    """Map parsed records (each should be a JSON object); see the module docstring for the rules."""
+    enqueued = from_datetime(enqueued_time) if enqueued_time is not None else None
+    result = MapResult(records=len(records))
+    events, skipped, errors = result.events, result.skipped, result.errors
+    scans: dict[str, dict[str, Any]] = {}  # scan.id → scan event, in first-seen order
+    reported: set[str] = set()  # scans reported by a per-image assessment (preferred over implied ones)
+    for index, record in enumerate(records):
+        if type(record) is not dict:
+            errors.append(MappingError(f"record is not a JSON object but {_json_kind(record)}", index=index))
+            continue
+        try:
+            outcome = HANDLERS[classify(record)](record, enqueued)
+        except FieldProblem as problem:
+            errors.append(MappingError(problem.reason, index=index, path=problem.path))
+            continue
+        except Exception as exc:  # a mapper bug must not take the batch down; tests assert none happen
+            errors.append(MappingError(f"internal error: {type(exc).__name__}: {exc}", index=index))
+            continue
+        if isinstance(outcome, str):
+            skipped[outcome] += 1
+            continue
+        event = outcome
+        event["dt.raw_data"] = raw_json(record)
+        if event["event.type"] == "VULNERABILITY_SCAN":
+            scan = event["scan.id"]
+            if scan not in reported:
+                reported.add(scan)
+                scans[scan] = event
+            continue
+        events.append(event)
+        scan = event.get("scan.id")
+        if scan is not None and scan not in scans:
+            scans[scan] = scan_from_finding(event)
+    events.extend(scans.values())
+    return result
+
+
+_KINDS = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+
+
+def _json_kind(value: Any) -> str:
+    return _KINDS.get(type(value), "a number" if isinstance(value, int | float) else type(value).__name__)

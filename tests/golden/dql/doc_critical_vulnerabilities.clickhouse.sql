@@ -1,0 +1,42 @@
+WITH s0 AS (
+  SELECT
+    *
+  FROM security_events
+  WHERE
+    "timestamp" >= toDateTime64('2024-06-01 10:00:00.000000000', 9, 'UTC')
+    AND "timestamp" < toDateTime64('2024-06-01 12:00:00.000000000', 9, 'UTC')
+), s1 AS (
+  SELECT
+    *
+  FROM s0
+  WHERE
+    (
+      "dt.system.bucket" = 'default_securityevents'
+      AND "event.type" = 'VULNERABILITY_FINDING'
+    )
+    AND NOT (
+      "component.name" IS NULL
+    )
+), s2 AS (
+  SELECT
+    *
+  FROM s1
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY "object.id", "vulnerability.id", "component.name", "component.version"
+      ORDER BY "timestamp" DESC
+    ) = 1
+), s3 AS (
+  SELECT
+    *
+  FROM s2
+  WHERE
+    "dt.security.risk.level" = 'CRITICAL'
+), s4 AS (
+  SELECT
+    COUNT(DISTINCT "vulnerability.id") AS "Vulnerabilities"
+  FROM s3
+)
+SELECT
+  "Vulnerabilities"
+FROM s4

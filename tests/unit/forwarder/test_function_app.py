@@ -1,0 +1,129 @@
+"""The generated Azure Function app (golden files, the SDK's own view of it) and its handler."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+import pytest
+from fwd_helpers import IngestStub, body_of, make_config, tiny_map
+
+from golden_util import GOLDEN_ROOT, assert_golden
+from seclake.azure.function_app import TEMPLATES, FunctionAppOptions, render_function_app, write_function_app
+from seclake.errors import ConfigError
+from seclake.forwarder.config import config_from_env
+from seclake.forwarder.deadletter import DeadLetters
+from seclake.forwarder.function_handler import DEFAULT_GIVE_UP_S, function_config, handle
+from seclake.forwarder.sink import DeliveryRejectedError
+
+GOLDEN = GOLDEN_ROOT / "forwarder" / "function_app"
+FIXED = FunctionAppOptions(seclake_requirement="seclake==0.1.0")
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_rendered_files_match_golden(name: str) -> None:
+    assert_golden(GOLDEN / name.lstrip("."), render_function_app(FIXED)[name])
+
+
+def test_the_functions_sdk_sees_an_event_hub_trigger_with_cardinality_many(tmp_path: Path) -> None:
+    options = FunctionAppOptions(
+        eventhub_name="export-hub", consumer_group="seclake", connection_setting="EH_CONN"
+    )
+    write_function_app(tmp_path, options)
+    json.loads((tmp_path / "host.json").read_text())
+    json.loads((tmp_path / "local.settings.json").read_text())
+    spec = importlib.util.spec_from_file_location("generated_function_app", tmp_path / "function_app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (function,) = module.app.get_functions()
+    (binding,) = json.loads(function.get_function_json())["bindings"]
+    assert binding == {
+        "direction": "IN",
+        "type": "eventHubTrigger",
+        "name": "events",
+        "connection": "EH_CONN",
+        "eventHubName": "export-hub",
+        "cardinality": "MANY",
+        "consumerGroup": "seclake",
+    }
+    retry = function.get_settings_dict("retry_policy")
+    assert retry["strategy"] == "exponential_backoff" and retry["max_retry_count"] == "-1"
+    assert (tmp_path / "requirements.txt").read_text().splitlines()[-1].startswith("seclake==")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"eventhub_name": 'x"; import os'},
+        {"connection_setting": "A-B"},
+        {"function_name": "9lives"},
+        {"seclake_requirement": "a\nb"},
+        {"url": "ftp://x"},
+        {"max_batch_size": 0},
+    ],
+)
+def test_invalid_options_are_refused(bad: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError, match=next(iter(bad)).split("_")[0]):
+        FunctionAppOptions(**bad)
+
+
+def test_config_from_app_settings(tmp_path: Path) -> None:
+    env = {
+        "SECLAKE_URL": "http://h:1",
+        "SECLAKE_TOKEN": "sl0c01.x.SECRET",
+        "SECLAKE_FORWARDER_BATCH_MAX_EVENTS": "17",
+    }
+    config = function_config(env)
+    assert (config.url, config.batch_max_events, config.give_up_after_s) == (
+        "http://h:1",
+        17,
+        DEFAULT_GIVE_UP_S,
+    )
+    assert config.token == "sl0c01.x.SECRET"
+    assert "SECRET" not in repr(config), "the token must not appear in logs or reprs"
+    with pytest.raises(ConfigError, match="token"):
+        config_from_env({"SECLAKE_URL": "http://h:1"})
+    with pytest.raises(ConfigError, match="BATCH_MAX_EVENTS"):
+        function_config({**env, "SECLAKE_FORWARDER_BATCH_MAX_EVENTS": "many"})
+
+
+def _event(ids: list[str], seq: int) -> func.EventHubEvent:
+    return func.EventHubEvent(
+        body=body_of(ids),
+        enqueued_time=datetime(2025, 5, 1, 0, 0, seq, tzinfo=UTC),
+        sequence_number=seq,
+        offset=str(seq),
+    )
+
+
+def test_handler_delivers_and_dead_letters(ingest_stub: IngestStub, tmp_path: Path) -> None:
+    def script(n: int, events: list[dict[str, Any]]) -> Any:
+        return (
+            (400, {}, b'{"error":{"code":400,"message":"no"}}')
+            if any(e["event.id"] == "bad" for e in events)
+            else None
+        )
+
+    ingest_stub.script = script
+    config = make_config(ingest_stub.url, tmp_path, batch_max_events=3)
+    events = [_event(["a", "b"], 1), _event(["c", "bad", "d"], 2), func.EventHubEvent(body=b"{not json")]
+    summary = handle(events, config=config, map_fn=tiny_map)
+    assert sorted(ingest_stub.stored) == ["a", "b", "c", "d"]
+    assert ingest_stub.stored["c"]["timestamp"] == "2025-05-01T00:00:02+00:00"
+    assert summary["seclake_forwarder_events_dead_lettered_total"] == 1
+    reasons = sorted(e.reason for e in DeadLetters(config.dead_letters).entries())
+    assert reasons == ["mapping-error", "rejected-400"]
+    rejected = next(e for e in DeadLetters(config.dead_letters).entries() if e.reason == "rejected-400")
+    assert rejected.meta["sources"] == ["sequence 2 offset 2"]
+
+
+def test_handler_raises_on_401_so_the_runtime_retries(ingest_stub: IngestStub, tmp_path: Path) -> None:
+    config = make_config(ingest_stub.url, tmp_path, token="sl0c01.bad.token")
+    with pytest.raises(DeliveryRejectedError, match="401"):
+        handle(_event(["a"], 1), config=config, map_fn=tiny_map)
+    assert ingest_stub.stored == {}
