@@ -1,6 +1,6 @@
 """Store ingest throughput vs DuckDB's own bulk load of the same events (the practical ceiling).
 
-    python benchmarks/bench_store.py [--events 50000] [--threads 4] [--group 1000] [--dedup-rows 0]
+    python benchmarks/bench_store.py [--events 30000] [--threads 8] [--group 1000] [--dedup-rows 0]
 
 Prints, from one run:
 - `append`: events/s of DuckDBStore.append in groups of `--group` events from `--threads` threads
@@ -118,6 +118,8 @@ def bench_append(events: Sequence[dict[str, Any]], threads: int, group: int, wor
 
         elapsed = _timed(run)
         assert store.count() == len(events)
+        groups, _ = store.commit_stats()
+        print(f"  (append: {groups} commits, {len(events) / max(groups, 1):,.0f} events per commit)")
     return len(events) / elapsed
 
 
@@ -224,8 +226,8 @@ def bench_dedup(rows: int, work: Path, batch: int = 10_000, rounds: int = 3) -> 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=50_000)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--events", type=int, default=30_000)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--group", type=int, default=1_000)
     parser.add_argument("--dedup-rows", type=int, default=0, help="also measure duplicate checks at N rows")
     args = parser.parse_args(argv)

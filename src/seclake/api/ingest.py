@@ -24,7 +24,7 @@ from seclake.api.errors import ERROR_RESPONSES
 from seclake.api.metrics import Metrics
 from seclake.control import scopes
 from seclake.control.tokens import TokenInfo
-from seclake.errors import OverloadedError, RequestError, SeclakeError, StorageError
+from seclake.errors import InputError, OverloadedError, RequestError, SeclakeError, StorageError
 from seclake.pipeline import process_ingest
 
 __all__ = ["INGEST_PATH", "LEGACY_PATH", "custom_path", "read_limited", "router"]
@@ -98,7 +98,9 @@ async def _ingest(request: Request, token: TokenInfo, source: str) -> Response:
     inflight = getattr(state, "ingest_inflight", 0)
     if inflight >= MAX_INFLIGHT:
         state.metrics.rejected_requests.labels(reason="overloaded").inc()
-        raise OverloadedError(f"{inflight} ingest requests in progress; retry later", retry_after=RETRY_AFTER_S)
+        raise OverloadedError(
+            f"{inflight} ingest requests in progress; retry later", retry_after=RETRY_AFTER_S
+        )
     state.ingest_inflight = inflight + 1
     try:
         return await _process(request, token, source)
@@ -151,7 +153,14 @@ async def _store(
         except OverloadedError:
             reason = "overloaded"
             raise
+        except InputError as exc:  # the store refused an event the pipeline let through (e.g. a bad event.id)
+            reason = "bad_request"
+            raise RequestError(400, f"event not storable: {exc}") from exc
         await asyncio.shield(asyncio.wrap_future(future))
+    except RequestError:
+        metrics.rejected_events.labels(reason=reason).inc(len(events))
+        metrics.rejected_requests.labels(reason=reason).inc()
+        raise
     except SeclakeError as exc:
         metrics.rejected_events.labels(reason=reason).inc(len(events))
         metrics.rejected_requests.labels(reason=reason).inc()

@@ -7,12 +7,22 @@ add a module to COMMAND_MODULES to make it part of the CLI.
 from __future__ import annotations
 
 import importlib
+import os
 
 import typer
 
 from seclake import __version__
+from seclake.logging import configure_logging
 
-COMMAND_MODULES: tuple[str, ...] = ("seclake.cli.mapping", "seclake.cli.serve", "seclake.cli.token", "seclake.cli.forward", "seclake.cli.azure", "seclake.cli.generate", "seclake.cli.query")
+COMMAND_MODULES: tuple[str, ...] = (
+    "seclake.cli.mapping",
+    "seclake.cli.serve",
+    "seclake.cli.token",
+    "seclake.cli.forward",
+    "seclake.cli.azure",
+    "seclake.cli.generate",
+    "seclake.cli.query",
+)
 
 app = typer.Typer(
     name="seclake",
@@ -43,5 +53,10 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point of the `seclake` script and `python -m seclake`."""
+    """Entry point of the `seclake` script and `python -m seclake`.
+
+    Logging goes to stderr from the start (stdout carries command output: NDJSON, tokens, tables);
+    commands with a --log-level setting reconfigure it.
+    """
+    configure_logging(os.environ.get("SECLAKE_LOG_LEVEL", "INFO"))
     app()

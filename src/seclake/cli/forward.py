@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -92,7 +93,7 @@ def forward(  # noqa: PLR0917 - a typer command: one parameter per flag
     from seclake.forwarder.config import ForwarderConfig  # noqa: PLC0415 - keep `seclake --help` fast
     from seclake.forwarder.runner import StopFlag, stop_on_signals  # noqa: PLC0415
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     try:
         settings = load_settings({"url": url, "token": token, "log_level": log_level})
         configure_logging(settings.log_level)

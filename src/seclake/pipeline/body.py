@@ -7,8 +7,9 @@ Every rejection is a `RequestError` carrying the HTTP status (interfaces.md, "In
   output limit (`zlib.decompressobj(...).decompress(data, max_length)`), stopping at `max_bytes + 1`
   bytes, so a gzip bomb is refused without ever being inflated in memory;
 - 400: a corrupt compressed stream; a body that is not JSON, not an object or an array, or an array
-  with an element that is not an object. The message says why and, for arrays, names the index of the
-  first bad element (also for a JSON syntax error inside an element, best effort).
+  with an element that is not an object or is nested too deeply to be written back as JSON. The message
+  says why and, for arrays, names the index of the first bad element (also for a JSON syntax error
+  inside an element, best effort).
 
 Leniency, decided on purpose: a missing `Content-Type` is read as JSON (OpenPipeline clients and
 `curl --data-binary` often omit it; the body must still be JSON); `application/json`, `text/json` and any
@@ -44,6 +45,7 @@ _JSON_KINDS: dict[type, str] = {
 }
 # Most nesting passes spent locating the element of a JSON syntax error (bounds the error path's cost).
 _LOCATE_MAX_PASSES = 32
+_MAX_DEPTH = 254  # levels of nesting orjson.dumps writes (the event object itself included)
 
 
 def check_content_type(content_type: str | None) -> None:
@@ -173,6 +175,10 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
     except orjson.JSONDecodeError as exc:
         raise _syntax_error(body, exc) from None
     if type(data) is dict:
+        try:
+            orjson.dumps(data)
+        except orjson.JSONEncodeError:
+            raise RequestError(400, f"the event is nested deeper than {_MAX_DEPTH} levels") from None
         return [data]
     if type(data) is not list:
         kind = _JSON_KINDS.get(type(data), type(data).__name__)
@@ -183,4 +189,26 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
             raise RequestError(
                 400, f"element {index} of the array must be a JSON object, got {kind}", index=index
             )
+    _check_depth(data)
     return data
+
+
+def _check_depth(events: list[dict[str, Any]]) -> None:
+    """Reject events nested deeper than JSON can be written back (orjson writes 254 levels, reads 1024).
+
+    One `orjson.dumps` of the batch (a fraction of the parse's cost) proves every event can become
+    `dt.raw_data` or stored attributes; only when it fails are the events tried one by one.
+    """
+    try:
+        orjson.dumps(events)
+    except orjson.JSONEncodeError:
+        for index, event in enumerate(events):
+            try:
+                orjson.dumps(event)
+            except orjson.JSONEncodeError:
+                raise RequestError(
+                    400,
+                    f"element {index} of the array is nested deeper than {_MAX_DEPTH} levels",
+                    index=index,
+                ) from None
+        # Only the array's own level was too many: each event on its own can be written.

@@ -6,19 +6,18 @@ the `Writer`; the writer commits groups of batches in one transaction each and r
 after COMMIT. DuckDB writes every commit to its WAL before returning and checkpoints the WAL into the
 file on its own, so a resolved future survives a SIGKILL (tests/unit/store/test_store_durability.py).
 
-Duplicates (contract: exactly one row per event.id is visible). Measured at 3 M stored rows on the
-2-core dev box (benchmarks/bench_store.py --dedup-rows prints the figures):
-- PRIMARY KEY + ON CONFLICT DO NOTHING: ~350 ms per 10 k inserted events (ART probes, ~35 µs/event),
-  the file 4.4x larger, insert throughput down ~40 % even on an empty table;
-- anti-join on the VARCHAR event.id: ~300-500 ms per commit whatever its size (scans every id);
-- a dedup view (QUALIFY row_number() ... = 1): ~2.4 s added to EVERY query over 3 M rows;
-- chosen: a hidden UBIGINT column `__id_hash` = md5_number_lower(event.id) (md5: stable across DuckDB
-  versions, unlike hash(); computed vectorized by DuckDB in the commit, ~1.4 µs/event).
-  The writer semi-joins the group's hashes against that one integer column (~20 ms at 3 M rows, per
-  commit, so its cost per event falls as groups grow under load); only when some hash matches (a real
-  re-delivery, or a 64-bit collision) it fetches those rows' event.id (~50-100 ms) and drops the exact
-  matches. Duplicates inside a group keep their first occurrence. The view `security_events` hides the
-  hash column. Everything runs inside the commit's transaction on the only write connection, so no
+Duplicates (contract: exactly one row per event.id is visible). Median cost of committing 10 k new
+events with 3 M rows stored, measured by `benchmarks/bench_store.py --dedup-rows 3000000` on the shared
+2-core dev box (under load, so compare the ratios): no check 172 ms; PRIMARY KEY + ON CONFLICT DO
+NOTHING 2107 ms (ART probes; also a 4.4x larger file); anti-join on the VARCHAR event.id 3436 ms (scans
+every stored id); a dedup view (QUALIFY row_number() ... = 1) would add seconds to EVERY query instead.
+- chosen (281 ms): a hidden UBIGINT column `__id_hash` = md5_number_lower(event.id) (md5: stable across
+  DuckDB versions, unlike hash(); computed vectorized by DuckDB in the probe and the insert).
+  The writer semi-joins the group's hashes against that one integer column (a fixed cost per commit,
+  so its cost per event falls as groups grow under load); only when some hash matches (a real
+  re-delivery, or a 64-bit collision) it fetches those rows' event.id and drops the exact matches.
+  Duplicates inside a group keep their first occurrence. The view `security_events` hides the hash
+  column. Everything runs inside the commit's transaction on the only write connection, so no
   concurrent insert can slip between the check and the insert.
 
 Read path: `query` runs one SELECT on its own cursor of the same database (DuckDB's MVCC: readers see
@@ -173,7 +172,7 @@ class DuckDBStore:
     def _commit(self, group: Sequence[Batch[_Payload]]) -> None:
         """One transaction for a group of batches (runs on the writer thread)."""
         w = self._wconn
-        table = first_per_id(pa.concat_tables([b.payload.table for b in group]))
+        table = first_per_id(pa.concat_tables([b.payload.table for b in group])).combine_chunks()
         w.execute("BEGIN TRANSACTION")
         try:
             w.register(_BATCH_VIEW, table)
@@ -276,6 +275,10 @@ class DuckDBStore:
 
     def queue_depth(self) -> int:
         return self._writer.queue_depth()
+
+    def commit_stats(self) -> tuple[int, int]:
+        """(groups committed, events in them) since the store opened: events per commit for metrics."""
+        return self._writer.groups_committed, self._writer.events_committed
 
     def _read(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         cur = self._cursor()

@@ -73,6 +73,8 @@ class Writer(Generic[P]):
         self._closing = False
         self._failed: BaseException | None = None
         self._rate = 0.0  # events/s of recent groups, for Retry-After
+        self.groups_committed = 0  # counters for metrics and benchmarks
+        self.events_committed = 0
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -206,6 +208,8 @@ class Writer(Generic[P]):
             return
         elapsed = max(time.perf_counter() - started, 1e-6)
         self._rate = events / elapsed if self._rate <= 0 else 0.8 * self._rate + 0.2 * events / elapsed
+        self.groups_committed += 1
+        self.events_committed += events
         self._settle(group, None)
 
     def _settle(self, group: Sequence[Batch[P]], exc: BaseException | None) -> None:

@@ -106,12 +106,15 @@ def default_now() -> datetime:
 def plan_export(
     images: int, seed: int, *, now: datetime | None = None, days: int = DEFAULT_DAYS
 ) -> ExportPlan:
-    """Decide the whole export (pure): `images` image versions over the `days` before `now`."""
+    """Decide the whole export (pure): `images` image versions over the `days` before `now`.
+
+    `now` defaults to the current hour (`default_now`); a naive `now` is taken as UTC.
+    """
     if images < 0:
         raise ValueError(f"images must be >= 0, got {images}")
     if days < 1:
         raise ValueError(f"days must be >= 1, got {days}")
-    now = default_now() if now is None else now if now.tzinfo else now.replace(tzinfo=UTC)
+    now = default_now() if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC)
     span = days * DAY
     now_us = (now - _EPOCH) // timedelta(microseconds=1)
     base_us = now_us - span

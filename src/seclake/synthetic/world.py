@@ -123,10 +123,6 @@ def daily_scan_at_or_before(image: Image, t: int) -> int:
     return ((t - image.scan_tod) // DAY) * DAY + image.scan_tod
 
 
-def _weighted(rng: random.Random, table: dict[str, int]) -> str:
-    return rng.choices(list(table), weights=list(table.values()))[0]
-
-
 def build_vulns(rng: random.Random) -> tuple[list[Vuln], dict[str, tuple[list[Vuln], list[float]]]]:
     """The CVE catalog and, per ecosystem, the pool with Zipf-like cumulative weights."""
     vulns: list[Vuln] = []

@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from seclake.api.ingest import INGEST_PATH, LEGACY_PATH, custom_path, read_limited
 from seclake.control import scopes
+from seclake.control.tokens import create_token
 from seclake.errors import RequestError
 
 
@@ -157,3 +158,24 @@ async def test_body_reading_stops_just_past_the_limit() -> None:
     assert await _read_with_counting(chunks, 250, []) == 3  # 300 > 250: stop; 997 chunks never read
     declared = [(b"content-length", b"100000")]
     assert await _read_with_counting(chunks, 250, declared) == 0  # refused before reading anything
+
+
+@pytest.mark.parametrize("bad_id", [{"a": 1}, ["x"], 12, ""])
+def test_event_id_the_store_cannot_key_is_400_not_503(tmp_path: Any, bad_id: object) -> None:
+    from api_support import sync_client
+
+    from seclake.api.app import create_app, open_store
+    from seclake.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    store = open_store(settings)  # the real DuckDB store: it refuses non-string event ids
+    token = create_token(tmp_path, "t", [scopes.INGEST])[1]
+    try:
+        with sync_client(create_app(settings, store=store)) as client:
+            headers = {"Authorization": f"Api-Token {token}", "Content-Type": "application/json"}
+            response = client.post(INGEST_PATH, content=orjson.dumps([{"event.id": bad_id}]), headers=headers)
+    finally:
+        store.close()
+    assert response.status_code in (202, 400), response.text
+    if response.status_code == 400:
+        assert response.json()["error"]["code"] == 400

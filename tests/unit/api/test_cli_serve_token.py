@@ -39,7 +39,9 @@ def test_token_create_prints_only_the_token(tmp_path: Path) -> None:
 def test_token_list_and_revoke(tmp_path: Path) -> None:
     runner = CliRunner()
     for name in ("alpha", "beta"):
-        runner.invoke(_app(), ["token", "create", "--name", name, "--scope", scopes.INGEST, "--data-dir", str(tmp_path)])
+        runner.invoke(
+            _app(), ["token", "create", "--name", name, "--scope", scopes.INGEST, "--data-dir", str(tmp_path)]
+        )
     alpha = list_tokens(tmp_path)[0]
     listed = runner.invoke(_app(), ["token", "list", "--data-dir", str(tmp_path)], env={"COLUMNS": "200"})
     assert listed.exit_code == 0 and alpha.id in listed.stdout and "beta" in listed.stdout

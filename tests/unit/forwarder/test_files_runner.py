@@ -140,4 +140,6 @@ def test_stop_while_the_server_is_down_checkpoints_only_what_arrived(
     assert len(journal) == 1, "only the body whose events got 202 may be checkpointed"
     (name, _, _) = json.loads(journal[0])
     file_no = int(Path(name).stem)
-    assert sorted(ingest_stub.stored) == [f"f{file_no}-{i}" for i in range(5)], "journal names the stored body"
+    assert sorted(ingest_stub.stored) == [f"f{file_no}-{i}" for i in range(5)], (
+        "journal names the stored body"
+    )

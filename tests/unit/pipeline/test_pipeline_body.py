@@ -183,3 +183,20 @@ def test_an_empty_array_is_zero_events() -> None:
 
 def test_a_single_object_is_a_batch_of_one() -> None:
     assert len(run(finding(7)).events) == 1
+
+
+@pytest.mark.parametrize("depth", [253, 254, 600, 1020])
+@pytest.mark.parametrize("as_array", [True, False])
+def test_events_nested_deeper_than_json_can_be_written_are_400(depth: int, as_array: bool) -> None:
+    deep = b"[" * depth + b"]" * depth
+    event = b'{"timestamp": ' + deep + b', "custom": ' + deep + b"}"
+    body = b"[{}, " + event + b"]" if as_array else event
+    if depth < 254:  # the event object plus 253 levels is what orjson writes back
+        batch = run(body)
+        assert batch.events[-1]["dt.raw_data"].count("[") == 2 * depth
+        assert batch.events[-1]["dt.ingest.warnings"][0].startswith("timestamp: unreadable")
+        return
+    error = _reject(body)
+    assert error.status == 400
+    assert error.index == (1 if as_array else None)
+    assert "nested deeper than 254 levels" in error.args[0]

@@ -382,3 +382,13 @@ def test_memo_never_keeps_a_failed_derivation_or_mixes_up_content() -> None:
     assert one_finding(cveless)["vulnerability.references.cve"] == ["CVE-2023-4911"]
     cveless["properties"]["additionalData"]["vulnerabilityDetails"]["cveId"] = "CVE-2020-0001"
     assert one_finding(cveless)["vulnerability.id"] == "CVE-2020-0001"
+
+
+def test_memo_keys_keep_json_types_apart() -> None:
+    as_number = record("acr_first_generation")
+    as_number["properties"]["additionalData"]["cvssV30Score"] = 1
+    assert one_finding(as_number)["finding.score"] == 1.0
+    as_boolean = record("acr_first_generation")
+    as_boolean["properties"]["additionalData"]["cvssV30Score"] = True
+    [error] = map_records([as_boolean]).errors
+    assert error.path == "$.properties.additionalData.cvssV30Score"

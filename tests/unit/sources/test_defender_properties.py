@@ -68,8 +68,9 @@ TYPES = [
     "Microsoft.Security/assessments",
     "microsoft.security/assessments/subassessments",
 ]
-# Any code point, lone surrogates included (st.text()'s default utf-8 alphabet costs seconds to build).
-text = st.text(st.characters(min_codepoint=0), max_size=20)
+# Any code point except lone surrogates: records come from JSON bodies, which cannot carry them (the
+# bytes test below feeds surrogates to the body decoder). st.text()'s default alphabet costs seconds.
+text = st.text(st.characters(min_codepoint=0, exclude_categories=("Cs",)), max_size=20)
 scalars = (
     st.none()
     | st.booleans()

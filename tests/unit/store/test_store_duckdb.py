@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 from store_support import BASE_NS, make_event
@@ -18,7 +19,7 @@ from seclake.store import EventStore, open_store
 from seclake.store.duckdb import DB_FILE_NAME, DuckDBStore
 from seclake.store.retention import DAY_NS, RetentionPolicy
 from seclake.store.rows import parse_rfc3339_ns
-from seclake.store.schema import ATTRIBUTES_COLUMN, INGEST_STATS_TABLE
+from seclake.store.schema import ATTRIBUTES_COLUMN, ID_HASH_COLUMN, INGEST_STATS_TABLE, STORE_TABLE
 
 MIN_NS = 60 * 1_000_000_000
 
@@ -251,3 +252,31 @@ def test_open_store_uses_the_data_dir_and_reopens_what_was_stored(tmp_path: Path
         again.close()
     with pytest.raises(ConfigError, match="unknown engine 'nosuch'"):
         open_store(Settings(data_dir=tmp_path, store="nosuch"))
+
+
+def test_a_hash_collision_does_not_drop_a_new_event(store: DuckDBStore) -> None:
+    store.append([make_event(1)], connection_id=None, body_bytes=1)
+    # forge a stored row whose id hash equals the hash of the id about to arrive
+    store._cursor().execute(
+        f'INSERT INTO "{STORE_TABLE}" ("event.id", "{ID_HASH_COLUMN}") '
+        "SELECT 'someone-else', md5_number_lower('ev-00000002')"
+    )
+    store.append([make_event(2), make_event(1)], connection_id=None, body_bytes=1)
+    ids = sorted(store.query('SELECT "event.id" FROM security_events').column(0).to_pylist())
+    assert ids == ["ev-00000001", "ev-00000002", "someone-else"]
+
+
+def test_reopening_adds_catalog_columns_the_file_lacks(settings: Settings) -> None:
+    path = settings.data_dir / DB_FILE_NAME
+    with DuckDBStore(path, settings=settings, run_retention=False) as store:
+        store.append([make_event(1)], connection_id=None, body_bytes=1)
+    raw = duckdb.connect(str(path))
+    raw.execute('DROP VIEW security_events; ALTER TABLE security_events_data DROP COLUMN "k8s.pod.name"')
+    raw.close()
+    with DuckDBStore(path, settings=settings, run_retention=False) as store:
+        store.append([make_event(2, **{"k8s.pod.name": "web-1"})], connection_id=None, body_bytes=1)
+        rows = _rows(store, 'SELECT "event.id", "k8s.pod.name" FROM security_events ORDER BY 1')
+        assert rows == [
+            {"event.id": "ev-00000001", "k8s.pod.name": None},
+            {"event.id": "ev-00000002", "k8s.pod.name": "web-1"},
+        ]

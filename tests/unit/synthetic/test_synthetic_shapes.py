@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -53,12 +53,20 @@ def test_now_moves_the_window_but_not_the_story() -> None:
     assert set(shift) == {timedelta(days=3)}
 
 
+def test_now_in_another_zone_or_naive_is_read_as_utc() -> None:
+    berlin = timezone(timedelta(hours=2))
+    aware = plan_export(3, 1, now=NOW.astimezone(berlin)).stats
+    naive = plan_export(3, 1, now=NOW.replace(tzinfo=None)).stats
+    assert aware.now == naive.now == "2025-06-01T12:00:00Z"
+
+
 def test_default_now_is_the_current_hour() -> None:
     now = default_now()
     assert now.minute == now.second == now.microsecond == 0
     assert timedelta(0) <= datetime.now(UTC) - now < timedelta(hours=1)
     stats = plan_export(3, 1).stats
-    assert stats.now == now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    after = default_now()  # the hour may turn between the two calls
+    assert stats.now in {t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (now, after)}
 
 
 def test_body_shapes_bom_and_casings(parsed200: list[ParsedBody]) -> None:

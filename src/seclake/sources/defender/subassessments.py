@@ -135,14 +135,13 @@ def map_subassessment(
 _MEMO = Memo()
 
 
-def _content_key(*parts: Any) -> tuple[Any, ...] | None:
-    """A memo key holding exactly `parts` (blocks as compact JSON); None when a part cannot be a key."""
+def _content_key(*parts: Any) -> bytes | None:
+    """A memo key holding exactly `parts`: their compact JSON, so types stay apart (`true` is not `1`,
+    `7` is not `7.0`); None when they cannot be written (integers beyond 64 bits, lone surrogates)."""
     try:
-        key = tuple(orjson.dumps(p) if type(p) in (dict, list) else p for p in parts)
-        hash(key)
-    except TypeError:  # unhashable scalars, integers beyond 64 bits: derive without the memo
+        return orjson.dumps(parts)
+    except TypeError:
         return None
-    return key
 
 
 def _image_context(

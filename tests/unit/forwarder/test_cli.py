@@ -1,0 +1,53 @@
+"""`seclake azure function-app` and `seclake forward` argument handling (typer's CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from seclake.cli import azure, forward
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    azure.register(app)
+    forward.register(app)
+    return app
+
+
+def test_function_app_command_writes_the_app(tmp_path: Path) -> None:
+    out = tmp_path / "app"
+    result = CliRunner().invoke(
+        _app(), ["azure", "function-app", "--out", str(out), "--eventhub-name", "hub-1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [".funcignore", "function_app.py", "host.json", "local.settings.json", "requirements.txt"]
+    )
+    assert 'event_hub_name="hub-1"' in (out / "function_app.py").read_text()
+
+
+def test_function_app_command_refuses_a_bad_name(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        _app(), ["azure", "function-app", "--out", str(tmp_path), "--eventhub-name", "a b"]
+    )
+    assert result.exit_code == 3
+    assert "eventhub_name" in result.output
+
+
+def test_forward_needs_exactly_one_source(tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["forward", "--url", "http://127.0.0.1:9", "--token", "sl0c01.a.b", "--state-dir", str(tmp_path)]
+    neither = runner.invoke(_app(), base)
+    assert neither.exit_code == 3 and "FILE" in neither.output
+    both = runner.invoke(_app(), [*base, str(tmp_path), "--eventhub-connection-string", "Endpoint=sb://x/"])
+    assert both.exit_code == 3
+    missing = runner.invoke(_app(), [*base, str(tmp_path / "nope")])
+    assert missing.exit_code == 3 and "no such file" in missing.output
+    no_token = runner.invoke(
+        _app(), ["forward", str(tmp_path), "--url", "http://x"], env={"SECLAKE_TOKEN": ""}
+    )
+    assert no_token.exit_code == 3 and "token" in no_token.output
