@@ -29,6 +29,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from seclake.logging import configure_logging
 from seclake.model import FieldType
 from seclake.settings import Settings
 from seclake.store.duckdb import DB_FILE_NAME, DuckDBStore
@@ -230,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--group", type=int, default=1_000)
     parser.add_argument("--dedup-rows", type=int, default=0, help="also measure duplicate checks at N rows")
-    args = parser.parse_args(argv)
+    args, _ = parser.parse_known_args(argv)  # `python -m benchmarks store` leaves "store" in sys.argv
+    configure_logging("WARNING")  # keep the store's info lines out of the figures
     events = make_events(args.events)
     size = sum(len(orjson.dumps(e)) for e in events) / len(events)
     print(f"bench_store: {len(events)} events, {size:.0f} bytes each as JSON")

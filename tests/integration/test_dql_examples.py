@@ -62,7 +62,8 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DuckDBStore
             for event in batch.events:
                 kept.setdefault(event["event.id"], event)
         events = list(kept.values())
-        for i in range(0, len(events), 20_000):  # one commit per chunk: the store keeps the first per event.id
+        # one commit per chunk; the store keeps the first event per event.id, as `kept` does
+        for i in range(0, len(events), 20_000):
             store.append(events[i : i + 20_000], connection_id=None, body_bytes=1)
         assert store.count() == len(events)
         yield store, events

@@ -39,6 +39,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "seclake.api.ingest",
     "seclake.api.tokens",
     "seclake.api.query",
+    "seclake.api.connections",
 )
 
 

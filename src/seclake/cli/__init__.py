@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "seclake.cli.azure",
     "seclake.cli.generate",
     "seclake.cli.query",
+    "seclake.cli.connection",
 )
 
 app = typer.Typer(

@@ -1,6 +1,6 @@
 """DQL: lexer, parser, AST, checks and the compiler to SQL (DuckDB, ClickHouse) through sqlglot.
 
-compile_query(text, *, dialect, now, default_from, default_to) -> CompiledQuery
+compile_query(text, *, dialect, now, default_from, default_to, misfit_fields=()) -> CompiledQuery
 parse(text) -> ast.Query
 DQLError (seclake.dql.errors) for every bad query: line, column, token, error_type, caret snippet.
 """

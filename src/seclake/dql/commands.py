@@ -1,31 +1,44 @@
-"""Lowering of the row and field commands: each command becomes one CTE over the previous one.
+"""Lowering of the row commands: each command becomes one CTE over the previous one.
 
-fetch, filter, filterOut, fields, fieldsAdd, fieldsRemove, fieldsKeep, fieldsRename, sort, limit,
-dedup, summarize, expand, parse. makeTimeseries, lookup, join and append live in `commands_multi`.
+fetch, filter, filterOut, sort, limit, dedup, summarize, expand, parse. The field commands live in
+`commands_fields`; makeTimeseries, lookup, join and append in `commands_multi`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from fnmatch import fnmatchcase
-from typing import Any
 
 from sqlglot import exp
 
 from seclake.dql import ast
 from seclake.dql import sqlbuild as sb
 from seclake.dql.expressions import Column, Scope
-from seclake.dql.program import Program, State, column_for, projection, referenced_columns, select_from
+from seclake.dql.misfits import star_with_misfits
+from seclake.dql.program import (
+    Program,
+    State,
+    column_for,
+    numbered,
+    referenced_columns,
+    select_from,
+    star_with,
+)
+from seclake.dql.sqlbuild import Json, Typed
 from seclake.dql.timeutil import parse_timestamp
+from seclake.dql.walk import category
 from seclake.model import EVENT_KIND
 from seclake.store.schema import COLUMN_TYPES, EVENTS_RELATION
 
+_JSON_ARRAY = {"duckdb": "ARRAY", "clickhouse": "Array"}
 _JSON_PATTERN = re.compile(r"\s*JSON(?:_OBJECT)?\s*:\s*([A-Za-z_][A-Za-z0-9_.]*)\s*")
 
 
+_BASE_COLUMNS = {name: Column(str(t)) for name, t in COLUMN_TYPES.items()}
+
+
 def base_scope() -> Scope:
-    return Scope({name: Column(str(t)) for name, t in COLUMN_TYPES.items()}, attributes=True)
+    return Scope(dict(_BASE_COLUMNS), attributes=True)
 
 
 def time_bound(p: Program, node: ast.Expr | None, what: str) -> int | None:
@@ -80,11 +93,13 @@ def fetch(p: Program, state: State | None, f: ast.Fetch) -> State:
         if not bucket.is_const or not isinstance(bucket.const, str):
             raise c.error("bucket: expects a bucket name string", f.bucket)
         conds.append(exp.EQ(this=sb.col("dt.system.bucket"), expression=sb.string(bucket.const)))
-    select = sb.select(exp.Star(), source=exp.to_identifier(EVENTS_RELATION))
+    scope = base_scope()
+    star = star_with_misfits(p, scope)
+    select = sb.select(star, source=exp.to_identifier(EVENTS_RELATION))
     if conds:
         select = select.where(exp.and_(*conds), copy=False)
     frame = (start, end) if start is not None and end is not None else None
-    return State(p.add(select), base_scope(), timeframe=frame)
+    return State(p.add(select), scope, timeframe=frame)
 
 
 def _filter(p: Program, state: State, cond: ast.Expr, keep: bool) -> State:
@@ -101,85 +116,6 @@ def filter_(p: Program, state: State, f: ast.Filter) -> State:
 
 def filter_out(p: Program, state: State, f: ast.FilterOut) -> State:
     return _filter(p, state, f.condition, False)
-
-
-def _computed(p: Program, state: State, items: tuple[ast.Assignment, ...]) -> dict[str, tuple[Any, Column]]:
-    c = p.exprs(state)
-    out: dict[str, tuple[Any, Column]] = {}
-    for item in items:
-        t = c.compile(item.expr)
-        out[item.alias] = (t.sql, column_for(t))
-    return out
-
-
-def fields(p: Program, state: State, f: ast.Fields) -> State:
-    computed = _computed(p, state, f.items)
-    scope = Scope({name: column for name, (_, column) in computed.items()})
-    items = [sb.alias(sql, name) for name, (sql, _) in computed.items()]
-    return state.then(p.add(select_from(state.source, items)), scope)
-
-
-def _star_with(state: State, values: dict[str, exp.Expr]) -> list[exp.Expr]:
-    """`* REPLACE (...)` for overwritten columns, then the new ones: no re-listing of every column."""
-    replaced = [sb.alias(sql, n) for n, sql in values.items() if n in state.scope.columns]
-    star = exp.Star(**{"replace": replaced}) if replaced else exp.Star()
-    return [star, *(sb.alias(sql, n) for n, sql in values.items() if n not in state.scope.columns)]
-
-
-def fields_add(p: Program, state: State, f: ast.FieldsAdd) -> State:
-    computed = _computed(p, state, f.items)
-    scope = state.scope.copy()
-    for name, (_, column) in computed.items():
-        scope.columns[name] = column
-    items = _star_with(state, {n: sql for n, (sql, _) in computed.items()})
-    new = state.then(p.add(select_from(state.source, items)), scope)
-    return new if not set(computed) & new.order_columns else new.then(new.source, keep_order=False)
-
-
-def _matches(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatchcase(name, pat) for pat in patterns)
-
-
-def fields_remove(p: Program, state: State, f: ast.FieldsRemove) -> State:
-    scope = Scope({n: c for n, c in state.scope.columns.items() if not _matches(n, f.patterns)})
-    scope.attributes = state.scope.attributes
-    return state.then(p.add(select_from(state.source, projection(scope))), scope)
-
-
-def fields_keep(p: Program, state: State, f: ast.FieldsKeep) -> State:
-    c = p.exprs(state)
-    scope = Scope({n: col for n, col in state.scope.columns.items() if _matches(n, f.patterns)})
-    items = projection(scope)
-    for pat in f.patterns:
-        if "*" not in pat and pat not in scope.columns and state.scope.attributes:
-            t = c.field(pat)
-            items.append(sb.alias(t.sql, pat))
-            scope.columns[pat] = column_for(t)
-    return state.then(p.add(select_from(state.source, items)), scope)
-
-
-def fields_rename(p: Program, state: State, f: ast.FieldsRename) -> State:
-    c = p.exprs(state)
-    renames = {r.old: r.new for r in f.renames}
-    scope = Scope(attributes=state.scope.attributes)
-    items: list[exp.Expr] = []
-    targets = set(renames.values())
-    for name, column in state.scope.columns.items():
-        if name in targets and name not in renames:
-            continue
-        new = renames.get(name, name)
-        items.append(sb.alias(sb.col(name), new) if new != name else sb.col(name))
-        scope.columns[new] = column
-    for old, new in renames.items():
-        if old not in state.scope.columns:
-            t = c.field(old)
-            items.append(sb.alias(t.sql, new))
-            scope.columns[new] = column_for(t)
-    if scope.attributes:
-        items.append(sb.col("__attributes"))
-    return state.then(
-        p.add(select_from(state.source, items)), scope, keep_order=not renames.keys() & state.order_columns
-    )
 
 
 def sort_keys(p: Program, state: State, keys: tuple[ast.SortKey, ...]) -> tuple[exp.Ordered, ...]:
@@ -233,7 +169,8 @@ def summarize(p: Program, state: State, s: ast.Summarize) -> State:
         t = c.compile(item.expr)
         items.append(sb.alias(t.sql, item.alias))
         scope.columns[item.alias] = column_for(t)
-    select = select_from(state.source, items)
+    source = numbered(p, state) if c.needs_row_number else state.source
+    select = select_from(source, items)
     if groups:
         select = select.group_by(*groups, copy=False)
     return state.then(p.add(select), scope, keep_order=False)
@@ -242,14 +179,7 @@ def summarize(p: Program, state: State, s: ast.Summarize) -> State:
 def expand(p: Program, state: State, e: ast.Expand) -> State:
     c = p.exprs(state)
     arr = c.compile(e.expr)
-    array_sql = arr.sql
-    elem = sb.elem_type(arr.type)
-    column = Column(elem)
-    if arr.json is not None:
-        array_sql = exp.Cast(this=arr.sql, to=sb.datatype("JSON[]"))
-        column = Column(None, json=True)
-    elif elem == "json":
-        column = Column(None, json=True)
+    array_sql, column = _expand_source(p, arr)
     if e.limit is not None:
         n = c.compile(e.limit)
         if not n.is_const or not isinstance(n.const, int) or n.const < 1:
@@ -261,10 +191,37 @@ def expand(p: Program, state: State, e: ast.Expand) -> State:
     return _replace_column(p, state, e.alias, unnest, column)
 
 
+def _expand_source(p: Program, arr: Typed) -> tuple[exp.Expr, Column]:
+    """The list to UNNEST and the column its elements make.
+
+    DQL: one row per element; a record whose value is null (or an empty array) yields no row; a value
+    that is not an array is kept as it is (one row). So a JSON-held value that is not an array in some
+    row (F3), and a field that is already a scalar (`expand` twice, F4), never reach UNNEST as a scalar.
+    """
+    cat = category(arr.type)
+    if arr.json is not None:
+        value = sb.json_value(arr.json, p.dialect)
+        is_array = exp.EQ(
+            this=sb.json_type(Json(value, ()), p.dialect), expression=sb.string(_JSON_ARRAY[p.dialect])
+        )
+        if p.dialect == "clickhouse":
+            as_list: exp.Expr = sb.call("JSONExtractArrayRaw", value)
+        else:
+            as_list = exp.Cast(this=value, to=sb.datatype("JSON[]"))
+        single = exp.Array(expressions=[value])
+        ifs = [exp.If(this=is_array, true=as_list), exp.If(this=exp.Not(this=sb.is_null(value)), true=single)]
+        return exp.Case(ifs=ifs), Column(None, json=True)
+    if cat not in ("array", None):
+        single = exp.Array(expressions=[arr.sql])
+        return exp.Case(ifs=[exp.If(this=exp.Not(this=sb.is_null(arr.sql)), true=single)]), Column(arr.type)
+    elem = sb.elem_type(arr.type)
+    return arr.sql, Column(None, json=True) if elem == "json" else Column(elem)
+
+
 def _replace_column(p: Program, state: State, name: str, sql: exp.Expr, column: Column) -> State:
     scope = state.scope.copy()
     scope.columns[name] = column
-    items = _star_with(state, {name: sql})
+    items = star_with(state, {name: sql})
     return state.then(
         p.add(select_from(state.source, items)), scope, keep_order=name not in state.order_columns
     )

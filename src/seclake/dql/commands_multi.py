@@ -10,7 +10,7 @@ from seclake.dql import ast
 from seclake.dql import sqlbuild as sb
 from seclake.dql.commands import timeframe_of
 from seclake.dql.expressions import Column, Scope
-from seclake.dql.program import Program, State, column_for, projection, select_from
+from seclake.dql.program import Program, State, column_for, numbered, select_from
 from seclake.dql.timeutil import nice_interval, series_grid
 from seclake.store.schema import ATTRIBUTES_COLUMN
 
@@ -75,8 +75,9 @@ def make_timeseries(p: Program, state: State, m: ast.MakeTimeseries) -> State:
     )
     agg_cols = [sb.alias(sql, a) for sql, a in by_items] + [sb.alias(bin_sql, _BIN)]
     agg_cols += [sb.alias(t.sql, a) for t, a, _ in aggs]
+    agg_source = numbered(p, state) if c.needs_row_number else state.source
     agg_select = (
-        select_from(state.source, agg_cols)
+        select_from(agg_source, agg_cols)
         .where(where, copy=False)
         .group_by(*[s for s, _ in by_items], bin_sql, copy=False)
     )
@@ -115,7 +116,7 @@ def make_timeseries(p: Program, state: State, m: ast.MakeTimeseries) -> State:
     scope = Scope({"timeframe": Column("timeframe"), "interval": Column("duration")})
     scope.columns.update(by_scope.columns)
     for t, alias, _ in aggs:
-        scope.columns[alias] = Column(f"array<{t.type or ''}>")
+        scope.columns[alias] = Column(f"array<{'json' if t.json is not None else t.type or ''}>")
     new = state.then(p.add(final), scope, keep_order=False)
     new.timeframe = (first, last)
     return new
@@ -235,5 +236,4 @@ def append(p: Program, state: State, a: ast.Append, compile_pipeline: PipelineCo
         return select_from(s.source, cols)
 
     union = exp.union(side(state), side(right), distinct=False)
-    _ = projection
     return state.then(p.add(union), scope, keep_order=False)

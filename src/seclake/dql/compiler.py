@@ -7,14 +7,14 @@ hold JSON text (`json_columns`), and whether the `__attributes` column (other fi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlglot import exp
 
-from seclake.dql import ast, commands, commands_multi
+from seclake.dql import ast, commands, commands_fields, commands_multi
 from seclake.dql import sqlbuild as sb
 from seclake.dql.canonical import to_text
 from seclake.dql.errors import LIMIT_ERROR, SEMANTIC_ERROR, DQLError
@@ -49,11 +49,11 @@ Lower = Callable[[Program, State, Any], State]
 LOWER: dict[type, Lower] = {
     ast.Filter: commands.filter_,
     ast.FilterOut: commands.filter_out,
-    ast.Fields: commands.fields,
-    ast.FieldsAdd: commands.fields_add,
-    ast.FieldsRemove: commands.fields_remove,
-    ast.FieldsKeep: commands.fields_keep,
-    ast.FieldsRename: commands.fields_rename,
+    ast.Fields: commands_fields.fields,
+    ast.FieldsAdd: commands_fields.fields_add,
+    ast.FieldsRemove: commands_fields.fields_remove,
+    ast.FieldsKeep: commands_fields.fields_keep,
+    ast.FieldsRename: commands_fields.fields_rename,
     ast.Sort: commands.sort,
     ast.Limit: commands.limit,
     ast.Dedup: commands.dedup,
@@ -109,8 +109,15 @@ def compile_query(
     now: datetime,
     default_from: datetime | None,
     default_to: datetime | None,
+    misfit_fields: Collection[str] = (),
 ) -> CompiledQuery:
-    """Compile DQL `text`; raises DQLError (PARSE_ERROR, SEMANTIC_ERROR, LIMIT_ERROR) for bad queries."""
+    """Compile DQL `text`; raises DQLError (PARSE_ERROR, SEMANTIC_ERROR, LIMIT_ERROR) for bad queries.
+
+    `misfit_fields`: catalog fields for which the store holds values that did not fit the typed column
+    (kept in `__attributes` under the field's name). Reads of these fields coalesce the column with the
+    attribute (as JSON); the default, none, compiles every catalog field to its typed column alone, so
+    well-typed stores run exactly the SQL one would write by hand.
+    """
     if dialect not in ("duckdb", "clickhouse"):
         raise ValueError(f"unknown SQL dialect {dialect!r}")
     try:
@@ -121,6 +128,7 @@ def compile_query(
             text,
             to_ns(default_from) if default_from is not None else None,
             to_ns(default_to) if default_to is not None else None,
+            frozenset(misfit_fields),
         )
         state = compile_pipeline(program, query)
         sql = _final(program, state).sql(dialect=dialect)

@@ -71,8 +71,19 @@ class Scope:
 class ExprCompiler:
     """Compiles expressions of one command; `allow_agg` is set where aggregations may appear."""
 
-    def __init__(self, dialect: Dialect, scope: Scope, now_ns: int, text: str, *, table: str | None = None):
+    def __init__(
+        self,
+        dialect: Dialect,
+        scope: Scope,
+        now_ns: int,
+        text: str,
+        *,
+        table: str | None = None,
+        order: tuple[exp.Ordered, ...] = (),
+    ):
         self.dialect = dialect
+        self.order = order  # the pending sort: record order for takeFirst/takeLast/collectArray
+        self.needs_row_number = False  # an aggregation reads ROW_NUMBER() in record order (ClickHouse)
         self.scope = scope
         self.now_ns = now_ns
         self.text = text
@@ -144,7 +155,7 @@ class ExprCompiler:
             return Typed(c, info.type)
         if self.scope.attributes:
             j = Json(sb.col(ATTRIBUTES_COLUMN, self.table), (name,))
-            return Typed(sb.json_get(j, self.dialect), None, json=j)
+            return Typed(sb.json_value(j, self.dialect), None, json=j)
         return Typed(exp.Null(), "null", const=None)
 
     # ── node handlers ──
@@ -253,7 +264,7 @@ class ExprCompiler:
             raise self.error("an index must be a field name, a string or a whole number", key)
         if base.json is not None:
             j = Json(base.json.doc, (*base.json.keys, name))
-            return Typed(sb.json_get(j, self.dialect), None, json=j)
+            return Typed(sb.json_value(j, self.dialect), None, json=j)
         if isinstance(name, int):
             if category(base.type) not in ("array", None):
                 return Typed(exp.Null(), "null", const=None)

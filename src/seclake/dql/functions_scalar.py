@@ -10,7 +10,7 @@ from sqlglot import exp
 from seclake.dql import ast
 from seclake.dql import sqlbuild as sb
 from seclake.dql.funcspec import FuncSpec
-from seclake.dql.sqlbuild import Typed
+from seclake.dql.sqlbuild import Json, Typed
 from seclake.dql.timeutil import parse_timestamp
 from seclake.dql.walk import category, find_iteration
 
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from seclake.dql.expressions import ExprCompiler
 
 Build = Callable[["ExprCompiler", ast.FunctionCall], Typed]
+_NULL = Typed(exp.Null(), "null", const=None)
+_JSON_ARRAY = {"duckdb": "ARRAY", "clickhouse": "Array"}
 
 
 def _arg(c: ExprCompiler, e: ast.FunctionCall, i: int) -> Typed:
@@ -119,22 +121,42 @@ def _string_fn(node: Callable[[exp.Expr], exp.Expr]) -> FuncSpec:
     return FuncSpec(1, 1, build)
 
 
+def _common(c: ExprCompiler, values: list[Typed]) -> tuple[list[exp.Expr], str | None, bool]:
+    """The SQL of `values` in one SQL type: as they are when their DQL types agree, else as JSON.
+
+    Branches of different types (or any JSON-held value) would be a Binder error in SQL (F5, F5b, F9):
+    they become JSON text, so each row keeps its own value and type and the column is marked JSON.
+    Returns (sql per value, DQL type or None, whether the values are JSON).
+    """
+    types = {v.type for v in values if v.type != "null"}
+    cats = {category(t) for t in types}
+    if all(v.json is None for v in values) and len(cats) <= 1 and None not in cats:
+        if len(types) <= 1:
+            return [v.sql for v in values], (types.pop() if types else "null"), False
+        return [v.sql for v in values], "double" if cats == {"number"} else None, False
+    return [sb.to_json(v, c.dialect) for v in values], None, True
+
+
+def _choice(node: exp.Expr, typ: str | None, as_json: bool) -> Typed:
+    if as_json:
+        return Typed(node, None, json=Json(node, ()))
+    if typ == "null":
+        return Typed(node, "null")
+    return Typed(node, typ)
+
+
 def _if(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
     cond, then = c.condition(c.plain(e.args[0])), _arg(c, e, 1)
     other_node = e.named_arg("else") or (e.args[2] if len(e.args) > 2 else None)
-    other = c.compile(c.plain(other_node)) if other_node is not None else None
-    types = {t.type for t in (then, other) if t is not None and t.type != "null"}
-    default = other.sql if other is not None else exp.Null()
-    return Typed(sb.case(cond, then.sql, default), types.pop() if len(types) == 1 else None)
+    other = c.compile(c.plain(other_node)) if other_node is not None else _NULL
+    (then_sql, other_sql), typ, as_json = _common(c, [then, other])
+    return _choice(sb.case(cond, then_sql, other_sql), typ, as_json)
 
 
 def _coalesce(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
     args = [_arg(c, e, i) for i in range(len(e.args))]
-    types = {a.type for a in args if a.type != "null"}
-    return Typed(
-        exp.Coalesce(this=args[0].sql, expressions=[a.sql for a in args[1:]]),
-        types.pop() if len(types) == 1 else None,
-    )
+    sqls, typ, as_json = _common(c, args)
+    return _choice(exp.Coalesce(this=sqls[0], expressions=sqls[1:]), typ, as_json)
 
 
 def _concat(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
@@ -280,7 +302,18 @@ def _null_test(negate: bool, boolean_value: bool | None = None) -> FuncSpec:
 
 
 def _array_size(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
-    return Typed(sb.fn(c.dialect, "list_len", _arg(c, e, 0).sql), "long")
+    """The number of elements of an array; null for anything else (F8: never the length of a text)."""
+    a = _arg(c, e, 0)
+    if a.json is not None:
+        value = sb.json_value(a.json, c.dialect)
+        is_array = exp.EQ(
+            this=sb.json_type(Json(value, ()), c.dialect), expression=sb.string(_JSON_ARRAY[c.dialect])
+        )
+        length = sb.fn(c.dialect, "json_array_length", value)
+        return Typed(exp.Case(ifs=[exp.If(this=is_array, true=length)]), "long")
+    if category(a.type) not in ("array", None):
+        return Typed(exp.Null(), "null", const=None)
+    return Typed(sb.fn(c.dialect, "list_len", a.sql), "long")
 
 
 SPECS: dict[str, FuncSpec] = {

@@ -21,6 +21,7 @@ class Program:
     text: str
     default_from: int | None
     default_to: int | None
+    misfits: frozenset[str] = frozenset()  # catalog fields that may have values in __attributes
     ctes: list[tuple[str, exp.Expr]] = field(default_factory=list)
 
     def add(self, select: exp.Expr) -> str:
@@ -29,7 +30,7 @@ class Program:
         return name
 
     def exprs(self, state: State, table: str | None = None) -> ExprCompiler:
-        return ExprCompiler(self.dialect, state.scope, self.now_ns, self.text, table=table)
+        return ExprCompiler(self.dialect, state.scope, self.now_ns, self.text, table=table, order=state.order)
 
 
 @dataclass
@@ -73,3 +74,16 @@ def referenced_columns(nodes: tuple[exp.Expr, ...]) -> frozenset[str]:
 
 def select_from(source: str, items: list[exp.Expr]) -> exp.Select:
     return sb.select(*items, source=exp.to_identifier(source))
+
+
+def numbered(p: Program, state: State) -> str:
+    """A CTE over `state` adding ROW_NUMBER() in the pending sort order (ClickHouse's takeFirst/takeLast)."""
+    window = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[o.copy() for o in state.order]))
+    return p.add(select_from(state.source, [exp.Star(), sb.alias(window, sb.ROW_NUMBER_COLUMN)]))
+
+
+def star_with(state: State, values: dict[str, exp.Expr]) -> list[exp.Expr]:
+    """`* REPLACE (...)` for overwritten columns, then the new ones: no re-listing of every column."""
+    replaced = [sb.alias(sql, n) for n, sql in values.items() if n in state.scope.columns]
+    star = exp.Star(**{"replace": replaced}) if replaced else exp.Star()
+    return [star, *(sb.alias(sql, n) for n, sql in values.items() if n not in state.scope.columns)]

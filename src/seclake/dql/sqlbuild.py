@@ -17,6 +17,7 @@ from sqlglot import exp
 
 Dialect = Literal["duckdb", "clickhouse"]
 NUMERIC = frozenset({"long", "double"})
+ROW_NUMBER_COLUMN = "__rn"  # record order, added for ClickHouse's takeFirst/takeLast after a sort
 
 # DQL function -> SQL function name per dialect, where one name is all that differs.
 NAMES: dict[str, dict[Dialect, str]] = {
@@ -45,6 +46,10 @@ NAMES: dict[str, dict[Dialect, str]] = {
     "any": {"duckdb": "any_value", "clickhouse": "any"},
     "range": {"duckdb": "range", "clickhouse": "numbers"},
     "quantile": {"duckdb": "quantile_cont", "clickhouse": "quantileExact"},
+    "to_json": {"duckdb": "to_json", "clickhouse": "toJSONString"},
+    "json_array_length": {"duckdb": "json_array_length", "clickhouse": "JSONLength"},
+    "arg_min": {"duckdb": "arg_min", "clickhouse": "argMin"},
+    "arg_max": {"duckdb": "arg_max", "clickhouse": "argMax"},
 }
 JSON_TYPES: dict[str, dict[Dialect, tuple[str, ...]]] = {
     "string": {"duckdb": ("VARCHAR",), "clickhouse": ("String",)},
@@ -169,6 +174,22 @@ def json_get(j: Json, dialect: Dialect) -> exp.Expr:
     if not j.keys:
         return j.doc
     return fn(dialect, "json_get", *json_args(j, dialect))
+
+
+def json_value(j: Json, dialect: Dialect) -> exp.Expr:
+    """The JSON value at `j`, SQL NULL where it is missing or JSON null (a null is a null, F10)."""
+    if not j.keys:
+        return j.doc
+    return exp.Nullif(this=json_get(j, dialect), expression=string("null"))
+
+
+def to_json(t: Typed, dialect: Dialect) -> exp.Expr:
+    """Any value as JSON text (NULL stays NULL): for results whose type differs from row to row."""
+    if t.json is not None:
+        return json_value(t.json, dialect)
+    if t.type == "null":
+        return exp.Null()
+    return fn(dialect, "to_json", t.sql)
 
 
 def json_type(j: Json, dialect: Dialect) -> exp.Expr:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from seclake.errors import ConfigError
 from seclake.logging import get_logger
 from seclake.model import BUCKET
 from seclake.settings import Settings
@@ -38,7 +39,7 @@ class RetentionPolicy:
         days = {BUCKET: settings.retention_days, **(extra or {})}
         for bucket, d in days.items():
             if d < 1:
-                raise ValueError(f"retention of bucket {bucket!r} must be at least 1 day, got {d}")
+                raise ConfigError(f"retention of bucket {bucket!r} must be at least 1 day, got {d}")
         return cls(days)
 
 

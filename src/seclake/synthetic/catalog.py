@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# ── assessment keys (docs/defender-export.md) ──
+from seclake.azure.assessment_keys import keys_by
+
+# ── assessment keys: the one table is seclake.azure.assessment_keys (docs/defender-export.md) ──
 # scope -> (first-generation key, 2024 per-image key)
 REGISTRY_KEYS: dict[str, tuple[str, str]] = {
-    "azure": ("c0b7cfc6-3172-465a-b378-53c7ff2cc0d5", "33422d8f-ab1e-42be-bc9a-38685bb567b9"),
-    "aws": ("c27441ae-775c-45be-8ffa-655de37362ce", "2a139383-ec7e-462a-90ac-b1b60e87d576"),
-    "gcp": ("5cc3a2c1-8397-456f-8792-fe9d0d4c9145", "24e37609-dcf5-4a3b-b2b0-b7d76f2e4e04"),
-}
+    cloud: (keys_by(cloud=cloud, target="registry", generation="first")[0].key,
+            keys_by(cloud=cloud, target="registry", generation="per-image")[0].key)
+    for cloud in ("azure", "aws", "gcp")
+}  # fmt: skip
 RUNTIME_KEYS: dict[str, tuple[str, str]] = {
-    "azure": ("c609cf0f-71ab-41e9-a3c6-9a1f7fe1b8d5", "e9acaf48-d2cf-45a3-a6e7-3caa2ef769e0"),
-    "aws": ("682b2595-d045-4cff-b5aa-46624eb2dd8f", "d5d1e526-363a-4223-b860-f4b6e710859f"),
-    "gcp": ("e538731a-80c8-4317-a119-13075e002516", "c7c1d31d-a604-4b86-96df-63448618e165"),
-}
-QUALYS_REGISTRY_KEY = "dbd0cb49-b563-45e7-9724-889e799fa648"
+    cloud: (keys_by(cloud=cloud, target="runtime", generation="first")[0].key,
+            keys_by(cloud=cloud, target="runtime", generation="per-image")[0].key)
+    for cloud in ("azure", "aws", "gcp")
+}  # fmt: skip
+QUALYS_REGISTRY_KEY = keys_by(target="registry", generation="qualys")[0].key
 SERVER_TVM_KEY = "1195afff-c881-495e-9bc5-1486211ae03f"
 SQL_VA_KEY = "82e20e14-edc5-4373-bfc4-f13121257c37"
 

@@ -30,10 +30,13 @@ WITH s0 AS (
     "component.name" AS "component.name",
     "component.version" AS "component.version",
     COUNT(*) AS "affected_images_count",
-    ARRAY_AGG(
-      {'object.id': "object.id", 'event.provider': "event.provider", 'container_image.registry': "container_image.registry", 'container_image.repository': "container_image.repository", 'component.version': "component.version", 'component.name': "component.name", 'dt.security.risk.level': "dt.security.risk.level", 'ingest_time': "timestamp"}
-    ) FILTER(WHERE
-      NOT {'object.id': "object.id", 'event.provider': "event.provider", 'container_image.registry': "container_image.registry", 'container_image.repository': "container_image.repository", 'component.version': "component.version", 'component.name': "component.name", 'dt.security.risk.level': "dt.security.risk.level", 'ingest_time': "timestamp"} IS NULL) AS "vulnerability_finding_events"
+    COALESCE(
+      ARRAY_AGG(
+        {'object.id': "object.id", 'event.provider': "event.provider", 'container_image.registry': "container_image.registry", 'container_image.repository': "container_image.repository", 'component.version': "component.version", 'component.name': "component.name", 'dt.security.risk.level': "dt.security.risk.level", 'ingest_time': "timestamp"}
+      ) FILTER(WHERE
+        NOT {'object.id': "object.id", 'event.provider': "event.provider", 'container_image.registry': "container_image.registry", 'container_image.repository': "container_image.repository", 'component.version': "component.version", 'component.name': "component.name", 'dt.security.risk.level': "dt.security.risk.level", 'ingest_time': "timestamp"} IS NULL),
+      []
+    ) AS "vulnerability_finding_events"
   FROM s1
   GROUP BY
     "vulnerability.id",

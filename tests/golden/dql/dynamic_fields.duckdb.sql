@@ -36,7 +36,7 @@ WITH s0 AS (
 ), s2 AS (
   SELECT
     "event.id" AS "event.id",
-    "__attributes" -> '/custom.label' AS "custom.label"
+    NULLIF("__attributes" -> '/custom.label', 'null') AS "custom.label"
   FROM s1
 )
 SELECT

@@ -58,7 +58,23 @@ WITH s0 AS (
     "azure.resource.group",
     "azure.resource.id",
     "age",
-    "__attributes"
+    CONCAT(
+      '{',
+      arrayStringConcat(
+        arrayMap(
+          "__kv" -> CONCAT(toJSONString(tupleElement("__kv", 1)), ':', tupleElement("__kv", 2)),
+          arrayFilter(
+            "__kv" -> NOT (
+              tupleElement("__kv", 1) LIKE 'dt.%'
+              OR tupleElement("__kv", 1) LIKE 'vulnerability.%'
+            ),
+            JSONExtractKeysAndValuesRaw("__attributes")
+          )
+        ),
+        ','
+      ),
+      '}'
+    ) AS "__attributes"
   FROM s1
 ), s3 AS (
   SELECT

@@ -58,7 +58,16 @@ WITH s0 AS (
     "azure.resource.group",
     "azure.resource.id",
     "age",
-    "__attributes"
+    TO_JSON(
+      MAP_FROM_ENTRIES(
+        LIST_FILTER(
+          MAP_ENTRIES(CAST("__attributes" AS MAP(TEXT, JSON))),
+          LAMBDA "__kv" : NOT (
+            "__kv".key GLOB 'dt.*' OR "__kv".key GLOB 'vulnerability.*'
+          )
+        )
+      )
+    ) AS "__attributes"
   FROM s1
 ), s3 AS (
   SELECT

@@ -31,7 +31,7 @@ WITH s0 AS (
 ), s3 AS (
   SELECT
     "event.id" AS "event.id",
-    JSONExtractRaw("raw", 'name') AS "name"
+    nullIf(JSONExtractRaw("raw", 'name'), 'null') AS "name"
   FROM s2
 )
 SELECT

@@ -12,14 +12,13 @@ WITH s0 AS (
       EPOCH_NS("timestamp") % 3600000000000
     )) AS "hour",
     COUNT(*) AS "n",
-    COUNT_IF(
+    COUNT(*) FILTER(WHERE
       LIST_BOOL_OR(
         LIST_TRANSFORM("container_image.tags", LAMBDA "__m0" : LOWER("__m0") LIKE 'lat%' ESCAPE '\')
-      )
-    ) AS "c",
+      )) AS "c",
     QUANTILE_CONT("dt.security.risk.score", 0.5) AS "p",
-    ARRAY_AGG(DISTINCT "object.type") FILTER(WHERE
-      NOT "object.type" IS NULL) AS "d",
+    COALESCE(ARRAY_AGG(DISTINCT "object.type") FILTER(WHERE
+      NOT "object.type" IS NULL), []) AS "d",
     AVG("dt.security.risk.score") AS "a",
     ROUND(SUM("dt.security.risk.score"), 1) AS "r"
   FROM s0

@@ -280,3 +280,8 @@ def test_reopening_adds_catalog_columns_the_file_lacks(settings: Settings) -> No
             {"event.id": "ev-00000001", "k8s.pod.name": None},
             {"event.id": "ev-00000002", "k8s.pod.name": "web-1"},
         ]
+
+
+def test_retention_below_one_day_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="'default_securityevents' must be at least 1 day, got 0"):
+        RetentionPolicy.from_settings(Settings(data_dir=tmp_path, retention_days=0))

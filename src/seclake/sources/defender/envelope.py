@@ -2,21 +2,31 @@
 
 The body's shape is not documented (defender-export.md, "The pipe"); consumers accept all three:
 a JSON array of records, a single record object, or `{"records": [...]}` (key matched
-case-insensitively). UTF-8, with or without a byte-order mark. The records are returned as parsed,
-never copied: `dt.raw_data` is re-serialized from them later.
+case-insensitively). UTF-8, with or without a byte-order mark.
+
+`decode_body` returns the parsed records (for `map_records`, whose `dt.raw_data` is re-serialized).
+`split_body` returns each record's original JSON text instead (msgspec `Raw` slices of the body, found
+without building any Python objects), so `map_body` can keep it verbatim as `dt.raw_data` and parse it
+only where needed. A multi-line body is compacted first (whitespace between tokens removed, every token
+kept as written), so `dt.raw_data` is always one line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import orjson
 
 from seclake.errors import MappingError
 
-__all__ = ["decode_body", "unwrap"]
+__all__ = ["decode_body", "split_body", "unwrap"]
 
 _BOM = b"\xef\xbb\xbf"
+_WS = b" \t\r\n"
+_RECORDS = msgspec.json.Decoder(list[msgspec.Raw])
+_MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 def decode_body(body: bytes | str) -> list[Any]:
@@ -51,3 +61,29 @@ def _records_member(obj: dict[str, Any]) -> list[Any] | None:
     if key.lower() == "records" and type(value) is list:
         return value
     return None
+
+
+def split_body(body: bytes | str) -> Sequence[msgspec.Raw | bytes] | None:
+    """The original JSON text of each record of one body, or None when only `decode_body` can tell.
+
+    None for anything unusual (not JSON, not an array or object, not encodable as UTF-8, nested too
+    deep): the caller then takes the `decode_body` path, which reports the problem. Never raises.
+    """
+    try:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        data = data.removeprefix(_BOM)
+        if b"\n" in data or b"\r" in data or b"\t" in data:
+            data = msgspec.json.format(data, indent=-1)
+        first = data.lstrip(_WS)[:1]
+        if first == b"[":
+            return _RECORDS.decode(data)
+        if first != b"{":
+            return None
+        members = _MEMBERS.decode(data)
+        if len(members) == 1:
+            ((key, value),) = members.items()
+            if key.lower() == "records" and bytes(memoryview(value)[:1]) == b"[":
+                return _RECORDS.decode(value)
+        return [data.strip(_WS)]
+    except (UnicodeEncodeError, msgspec.DecodeError, RecursionError):
+        return None

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from seclake.errors import MappingError
 from seclake.sources.defender.access import FieldProblem, opt_dict, opt_str
 from seclake.sources.defender.alerts import map_alert
@@ -26,7 +28,8 @@ from seclake.sources.defender.classify import (
     classify,
 )
 from seclake.sources.defender.common import raw_json
-from seclake.sources.defender.envelope import decode_body
+from seclake.sources.defender.envelope import decode_body, split_body
+from seclake.sources.defender.fastpath import BodyFallback, Text, map_fast
 from seclake.sources.defender.scans import map_assessment, scan_from_finding
 from seclake.sources.defender.subassessments import map_subassessment
 from seclake.sources.defender.times import Timestamp, from_datetime
@@ -72,7 +75,18 @@ class MapResult:
 
 
 def map_body(body: bytes | str, *, enqueued_time: datetime | None = None) -> MapResult:
-    """Map one Event Hub body (a JSON array, one record, or `{"records": [...]}`; BOM allowed)."""
+    """Map one Event Hub body (a JSON array, one record, or `{"records": [...]}`; BOM allowed).
+
+    Each record's original text becomes its `dt.raw_data` (one line; see `envelope.split_body`), and
+    records of the common shape take the fast path (`fastpath.map_fast`); the rest are parsed and take
+    the careful path. Bodies `split_body` cannot read are decoded whole, as `map_records` input.
+    """
+    texts = split_body(body)
+    if texts is not None:
+        try:
+            return _map_texts(texts, enqueued_time)
+        except BodyFallback:  # orjson refuses what msgspec accepted: report it the careful way
+            pass
     try:
         records = decode_body(body)
     except MappingError as exc:
@@ -123,42 +137,83 @@ HANDLERS: dict[RecordKind, Callable[[dict[str, Any], Timestamp | None], Outcome]
 }
 
 
+class _Collector:
+    """Gathers the outcomes of one batch: events in order, skips, errors, and one scan event per scan."""
+
+    def __init__(self, result: MapResult) -> None:
+        self.result = result
+        self.scans: dict[str, dict[str, Any]] = {}  # scan.id → scan event, in first-seen order
+        self.reported: set[str] = set()  # scans reported by a per-image assessment (preferred)
+
+    def add(self, outcome: Outcome, raw_data: str) -> None:
+        if isinstance(outcome, str):
+            self.result.skipped[outcome] += 1
+            return
+        event = outcome
+        event["dt.raw_data"] = raw_data
+        scan: str | None = event.get("scan.id")
+        if event["event.type"] == "VULNERABILITY_SCAN":
+            if scan is not None and scan not in self.reported:
+                self.reported.add(scan)
+                self.scans[scan] = event
+            return
+        self.result.events.append(event)
+        if scan is not None and scan not in self.scans:
+            self.scans[scan] = scan_from_finding(event)
+
+    def finish(self) -> MapResult:
+        self.result.events.extend(self.scans.values())
+        return self.result
+
+
+def _careful(
+    record: Any, index: int, enqueued: Timestamp | None, errors: list[MappingError]
+) -> Outcome | None:
+    """One parsed record through the dict-based handlers; None (and an error) when it cannot be mapped."""
+    if type(record) is not dict:
+        errors.append(MappingError(f"record is not a JSON object but {_json_kind(record)}", index=index))
+        return None
+    try:
+        return HANDLERS[classify(record)](record, enqueued)
+    except FieldProblem as problem:
+        errors.append(MappingError(problem.reason, index=index, path=problem.path))
+    except Exception as exc:  # a mapper bug must not take the batch down; tests assert none happen
+        errors.append(MappingError(f"internal error: {type(exc).__name__}: {exc}", index=index))
+    return None
+
+
 def map_records(records: Sequence[Any], *, enqueued_time: datetime | None = None) -> MapResult:
     """Map parsed records (each should be a JSON object); see the module docstring for the rules."""
     enqueued = from_datetime(enqueued_time) if enqueued_time is not None else None
-    result = MapResult(records=len(records))
-    events, skipped, errors = result.events, result.skipped, result.errors
-    scans: dict[str, dict[str, Any]] = {}  # scan.id → scan event, in first-seen order
-    reported: set[str] = set()  # scans reported by a per-image assessment (preferred over implied ones)
+    collector = _Collector(MapResult(records=len(records)))
+    errors = collector.result.errors
     for index, record in enumerate(records):
-        if type(record) is not dict:
-            errors.append(MappingError(f"record is not a JSON object but {_json_kind(record)}", index=index))
-            continue
+        outcome = _careful(record, index, enqueued, errors)
+        if outcome is not None:
+            collector.add(outcome, raw_json(record) if type(outcome) is dict else "")
+    return collector.finish()
+
+
+def _map_texts(texts: Sequence[Text], enqueued_time: datetime | None) -> MapResult:
+    """Map records given as their original JSON text (raises BodyFallback, see `fastpath`)."""
+    enqueued = from_datetime(enqueued_time) if enqueued_time is not None else None
+    collector = _Collector(MapResult(records=len(texts)))
+    errors = collector.result.errors
+    for index, text in enumerate(texts):
         try:
-            outcome = HANDLERS[classify(record)](record, enqueued)
-        except FieldProblem as problem:
-            errors.append(MappingError(problem.reason, index=index, path=problem.path))
-            continue
-        except Exception as exc:  # a mapper bug must not take the batch down; tests assert none happen
-            errors.append(MappingError(f"internal error: {type(exc).__name__}: {exc}", index=index))
-            continue
-        if isinstance(outcome, str):
-            skipped[outcome] += 1
-            continue
-        event = outcome
-        event["dt.raw_data"] = raw_json(record)
-        if event["event.type"] == "VULNERABILITY_SCAN":
-            scan = event["scan.id"]
-            if scan not in reported:
-                reported.add(scan)
-                scans[scan] = event
-            continue
-        events.append(event)
-        scan = event.get("scan.id")
-        if scan is not None and scan not in scans:
-            scans[scan] = scan_from_finding(event)
-    events.extend(scans.values())
-    return result
+            raw_data = str(text, "utf-8")
+        except UnicodeDecodeError:
+            raise BodyFallback from None
+        outcome: Outcome | None = map_fast(text, enqueued)
+        if outcome is None:
+            try:
+                record = orjson.loads(raw_data)
+            except orjson.JSONDecodeError:
+                raise BodyFallback from None
+            outcome = _careful(record, index, enqueued, errors)
+        if outcome is not None:
+            collector.add(outcome, raw_data)
+    return collector.finish()
 
 
 _KINDS = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}

@@ -38,7 +38,7 @@ from seclake.sources.defender.images import (
 from seclake.sources.defender.memo import Memo
 from seclake.sources.defender.times import Timestamp
 
-__all__ = ["COPIES", "map_subassessment"]
+__all__ = ["COPIES", "MDVM_SCANNER", "image_context", "map_subassessment", "mdvm_vulnerability"]
 
 _P = "$.properties"
 _AD = _P + ".additionalData"
@@ -46,7 +46,8 @@ _VD = _AD + ".vulnerabilityDetails"
 _SD = _AD + ".softwareDetails"
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 _NVD = "https://nvd.nist.gov/vuln/detail/"
-_SCANNERS = {False: "Microsoft Defender Vulnerability Management", True: "Qualys"}
+MDVM_SCANNER = "Microsoft Defender Vulnerability Management"
+_SCANNERS = {False: MDVM_SCANNER, True: "Qualys"}
 
 # event field ← (block, key): copied when present (block names: props, sd).
 COPIES: tuple[tuple[str, str, str], ...] = (
@@ -95,7 +96,7 @@ def map_subassessment(
         vuln_key = _content_key(
             vd, ci(props, "id"), ci(props, "displayName"), ci(status, "severity"), ci(ad, "cvssV30Score")
         )
-        _MEMO.apply(vuln_key, lambda out: _mdvm_vulnerability(props, ad, vd, status, out), event)
+        _MEMO.apply(vuln_key, lambda out: mdvm_vulnerability(props, ad, vd, status, out), event)
         _remediation(sd, event)
     action = enrichment_action(record)
     _status_fields(action, status, event)
@@ -110,7 +111,7 @@ def map_subassessment(
     )
     _MEMO.apply(
         image_key,
-        lambda out: _image_context(
+        lambda out: image_context(
             record, props, out, resource=resource, scope=scope, generated=generated, legacy=legacy
         ),
         event,
@@ -144,7 +145,7 @@ def _content_key(*parts: Any) -> bytes | None:
         return None
 
 
-def _image_context(
+def image_context(
     record: dict[str, Any],
     props: dict[str, Any],
     event: dict[str, Any],
@@ -205,7 +206,7 @@ def _cvss(base: float | None, vector: str | None, key: str, event: dict[str, Any
         event["vulnerability.cvss.version"] = prefix[5:] or key
 
 
-def _mdvm_vulnerability(
+def mdvm_vulnerability(
     props: dict[str, Any],
     ad: dict[str, Any],
     vd: dict[str, Any],

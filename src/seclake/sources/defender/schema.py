@@ -1,0 +1,142 @@
+"""The canonical shape of an MDVM container-image sub-assessment, as msgspec structs (the fast path's input).
+
+Decoding a record straight into these structs is much cheaper than building dicts: unused blocks are
+kept as `Raw` bytes (which also serve as memo keys), and no case-insensitive lookups are needed. The
+structs accept only the well-formed shape, in one casing: `RECORD` is the camelCase shape and
+`PASCAL_RECORD` the .NET PascalCase shape (`"$type"`, `Id`, `Properties`, ...). Every struct forbids
+unknown keys, so a key in another casing, a block of another shape, or a value of another type fails
+the decode, and the record goes to the careful dict-based path instead. Fields the mapping never
+reads are typed `Any` (still decoded, so a number orjson would refuse is refused here too); blocks
+the mapping derives memoized fields from are `Raw`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from msgspec import Raw, Struct
+
+__all__ = [
+    "PASCAL_RECORD",
+    "RECORD",
+    "Additional",
+    "Enrichment",
+    "Properties",
+    "Record",
+    "Software",
+    "Status",
+]
+
+_NO_RAW = Raw(b"")
+
+
+def _camel(name: str) -> str:
+    return "$type" if name == "dollar_type" else name
+
+
+def _pascal(name: str) -> str:
+    return "$type" if name == "dollar_type" else name[:1].upper() + name[1:]
+
+
+class _Shape(Struct, forbid_unknown_fields=True, rename=_camel):
+    """Base of the structs: exact keys only."""
+
+
+class Enrichment(_Shape):
+    action: str | None = None
+    apiVersion: Any = None  # noqa: N815 - JSON key names
+    isSnapshot: Any = None  # noqa: N815
+
+
+class Status(_Shape):
+    code: str | None = None
+    severity: str | None = None
+    cause: str | None = None
+    description: Any = None
+
+
+class Software(_Shape):
+    packageName: str | None = None  # noqa: N815
+    version: str | None = None
+    fixedVersion: str | None = None  # noqa: N815
+    fixStatus: str | None = None  # noqa: N815
+    patchable: bool | None = None
+    category: Any = None
+    language: Any = None
+    vendor: Any = None
+    osDetails: Any = None  # noqa: N815
+    evidence: Any = None
+    fixReference: Any = None  # noqa: N815
+
+
+class Additional(_Shape):
+    assessedResourceType: str | None = None  # noqa: N815
+    cvssV30Score: float | None = None  # noqa: N815
+    softwareDetails: Software | None = None  # noqa: N815
+    vulnerabilityDetails: Raw = _NO_RAW  # noqa: N815
+    artifactDetails: Raw = _NO_RAW  # noqa: N815
+    kubernetesDetails: Raw = _NO_RAW  # noqa: N815
+
+
+class Properties(_Shape):
+    id: str | None = None
+    displayName: str | None = None  # noqa: N815
+    description: str | None = None
+    remediation: str | None = None
+    timeGenerated: str | None = None  # noqa: N815
+    status: Status | None = None
+    additionalData: Additional | None = None  # noqa: N815
+    resourceDetails: Raw = _NO_RAW  # noqa: N815
+    impact: Any = None
+    category: Any = None
+
+
+class Record(_Shape):
+    type: str | None = None
+    id: str | None = None
+    tenantId: str | None = None  # noqa: N815
+    properties: Properties | None = None
+    subAssessmentEventDataEnrichment: Enrichment | None = None  # noqa: N815
+    assessmentEventDataEnrichment: Enrichment | None = None  # noqa: N815
+    securityEventDataEnrichment: Enrichment | None = None  # noqa: N815
+    name: Any = None
+    dollar_type: Any = None
+
+
+# struct → its fields holding another struct (rebuilt per casing), leaves first.
+_NESTED: dict[type[Struct], tuple[tuple[str, type[Struct]], ...]] = {
+    Enrichment: (),
+    Status: (),
+    Software: (),
+    Additional: (("softwareDetails", Software),),
+    Properties: (("status", Status), ("additionalData", Additional)),
+    Record: (
+        ("properties", Properties),
+        ("subAssessmentEventDataEnrichment", Enrichment),
+        ("assessmentEventDataEnrichment", Enrichment),
+        ("securityEventDataEnrichment", Enrichment),
+    ),
+}
+
+
+def _pascal_decoder() -> msgspec.json.Decoder[Record]:
+    """A decoder of the PascalCase shape: copies of the structs above (same attributes, so the fast path
+    reads either alike) whose JSON names are PascalCase. Copies, not subclasses: msgspec renames only
+    the fields a class defines itself."""
+    made: dict[type[Struct], Any] = {}
+    for cls, nested in _NESTED.items():
+        inner = dict(nested)
+        fields = [
+            (f.name, made[inner[f.name]] | None if f.name in inner else f.type, f.default)
+            for f in msgspec.structs.fields(cls)
+        ]
+        made[cls] = msgspec.defstruct(
+            "Pascal" + cls.__name__, fields, rename=_pascal, forbid_unknown_fields=True
+        )
+    decoder: msgspec.json.Decoder[Record] = msgspec.json.Decoder(made[Record])
+    return decoder
+
+
+RECORD = msgspec.json.Decoder(Record)
+PASCAL_RECORD = _pascal_decoder()
