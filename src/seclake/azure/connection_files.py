@@ -62,6 +62,7 @@ def _readme(plan: ConnectionPlan, *, token_inside: bool) -> str:
         if token_inside
         else "No file here holds the token: export it first, `export SECLAKE_TOKEN=<token printed once>`."
     )
+    params = "@azuredeploy.parameters.json" if token_inside else 'seclakeToken="$SECLAKE_TOKEN"'
     return f"""# seclake Defender connection {plan.name} ({plan.connection_id})
 
 Subscription `{plan.subscription_id}` exports container-image findings (Defender for Cloud continuous
@@ -77,7 +78,7 @@ Either run the Azure CLI script:
 or deploy the ARM template, then publish the forwarder code (setup.sh does both):
 
     az deployment sub create --location {plan.location} --template-file azuredeploy.json \\
-      --parameters seclakeToken="$SECLAKE_TOKEN"
+      --parameters {params}
 
 Remove the Azure side with `bash teardown.sh` after `seclake connection delete {plan.connection_id}`.
 """

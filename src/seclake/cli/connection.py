@@ -171,24 +171,15 @@ def _remote(url: str, token: str) -> list[dict[str, Any]]:
 
 
 def _table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(
-        "id", "name", "state", "subscription", "resource group", "created", "last event", "events 24h"
-    )
+    """id, name, state, subscription, created, last event, events 24h (`n/a`: stats unavailable)."""
+    table = Table("id", "name", "state", "subscription", "created", "last event", "events 24h")
+    table.columns[0].no_wrap = True
     for row in rows:
         stats = row.get("stats")
         last = (stats or {}).get("last_event_time") or ("-" if stats else "n/a")
         events = str(stats["events_24h"]) if stats else "n/a"
-        created = str(row["created_at"])[:19].replace("T", " ")
-        table.add_row(
-            row["id"],
-            row["name"],
-            row["state"],
-            row["subscription_id"],
-            row["resource_group"],
-            created,
-            last,
-            events,
-        )
+        created = str(row["created_at"])[:16].replace("T", " ")
+        table.add_row(row["id"], row["name"], row["state"], row["subscription_id"], created, last, events)
     return table
 
 

@@ -1,4 +1,8 @@
-"""The DQL abstract syntax tree: frozen dataclasses, produced by `seclake.dql.parser.parse`.
+"""The DQL abstract syntax tree: immutable dataclasses, produced by `seclake.dql.parser.parse`.
+
+Nodes are never changed after the parser builds them (use `dataclasses.replace` for a variant); they
+are hashable and compare by value. They are not `frozen=True` only because a frozen dataclass is about
+four times slower to construct, which was a third of the parse time (benchmarks/bench_dql_compile.py).
 
 Every node carries `pos` (a `Pos`: 1-based line/column of its first character and the end of its last
 token); `pos` is excluded from equality, so two parses of equivalent text compare equal.
@@ -55,7 +59,7 @@ LITERAL_TYPES = frozenset({"string", "long", "double", "boolean", "null", "durat
 BINARY_OPS = ("==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "and", "or", "xor")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Pos:
     """Where a node is in the query text (1-based; end is the last character of its last token)."""
 
@@ -68,7 +72,7 @@ class Pos:
 NOPOS = Pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Node:
     pos: Pos = field(default=NOPOS, kw_only=True, compare=False, repr=False)
 
@@ -76,49 +80,49 @@ class Node:
 # ── expressions ──
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FieldRef(Node):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Literal(Node):
     value: Any
     type: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Unary(Node):
     op: str
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Binary(Node):
     op: str
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class NamedArg(Node):
     name: str
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Assignment(Node):
     alias: str
     expr: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SortKey(Node):
     expr: Expr
     descending: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FunctionCall(Node):
     name: str
     args: tuple[Expr | Assignment, ...] = ()
@@ -132,24 +136,24 @@ class FunctionCall(Node):
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class BraceList(Node):
     items: tuple[Expr | Assignment | SortKey, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Index(Node):
     base: Expr
     key: Expr | None  # None: `arr[]`, iterate the elements
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TimeAlign(Node):
     operand: Expr
     unit: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Subquery(Node):
     query: Query
 
@@ -160,7 +164,7 @@ Expr = FieldRef | Literal | Unary | Binary | FunctionCall | BraceList | Index | 
 # ── commands ──
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Fetch(Node):
     source: str
     from_: Expr | None = None
@@ -169,70 +173,70 @@ class Fetch(Node):
     bucket: Expr | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Filter(Node):
     condition: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FilterOut(Node):
     condition: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Fields(Node):
     items: tuple[Assignment, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FieldsAdd(Node):
     items: tuple[Assignment, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FieldsRemove(Node):
     patterns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FieldsKeep(Node):
     patterns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Rename(Node):
     new: str
     old: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FieldsRename(Node):
     renames: tuple[Rename, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Sort(Node):
     keys: tuple[SortKey, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Limit(Node):
     count: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Dedup(Node):
     keys: tuple[Expr, ...]
     sort: tuple[SortKey, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Summarize(Node):
     aggregations: tuple[Assignment, ...]
     by: tuple[Assignment, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class MakeTimeseries(Node):
     aggregations: tuple[Assignment, ...]
     by: tuple[Assignment, ...] = ()
@@ -244,20 +248,20 @@ class MakeTimeseries(Node):
     time: Expr | None = None  # None: the `timestamp` field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Expand(Node):
     alias: str  # the output field: the expanded field's own name unless `expand alias = expr`
     expr: Expr
     limit: Expr | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Parse(Node):
     expr: Expr
     pattern: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Lookup(Node):
     subquery: Query
     source_field: str
@@ -266,13 +270,13 @@ class Lookup(Node):
     fields: tuple[Assignment, ...] | None = None  # None: every field of the subquery
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class JoinOn(Node):
     left: str
     right: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Join(Node):
     subquery: Query
     on: tuple[JoinOn, ...]
@@ -281,7 +285,7 @@ class Join(Node):
     fields: tuple[Assignment, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Append(Node):
     subquery: Query
 
@@ -308,6 +312,6 @@ Command = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Query(Node):
     commands: tuple[Command, ...]

@@ -20,6 +20,7 @@ from seclake.dql.program import (
     State,
     column_for,
     numbered,
+    projection,
     referenced_columns,
     select_from,
     star_with,
@@ -95,9 +96,9 @@ def fetch(p: Program, state: State | None, f: ast.Fetch) -> State:
         conds.append(exp.EQ(this=sb.col("dt.system.bucket"), expression=sb.string(bucket.const)))
     scope = base_scope()
     star = star_with_misfits(p, scope)
-    select = sb.select(star, source=exp.to_identifier(EVENTS_RELATION))
+    select = sb.select(star, source=sb.table(EVENTS_RELATION))
     if conds:
-        select = select.where(exp.and_(*conds), copy=False)
+        select = sb.where(select, sb.and_(*conds))
     frame = (start, end) if start is not None and end is not None else None
     return State(p.add(select), scope, timeframe=frame)
 
@@ -105,9 +106,7 @@ def fetch(p: Program, state: State | None, f: ast.Fetch) -> State:
 def _filter(p: Program, state: State, cond: ast.Expr, keep: bool) -> State:
     sql = p.exprs(state).condition(cond)
     where = sql if keep else exp.Not(this=exp.Is(this=exp.Paren(this=sql), expression=exp.true()))
-    return state.then(
-        p.add(sb.select(exp.Star(), source=exp.to_identifier(state.source)).where(where, copy=False))
-    )
+    return state.then(p.add(sb.where(sb.select(exp.Star(), source=sb.table(state.source)), where)))
 
 
 def filter_(p: Program, state: State, f: ast.Filter) -> State:
@@ -134,13 +133,15 @@ def limit(p: Program, state: State, lim: ast.Limit) -> State:
     n = c.compile(lim.count)
     if not n.is_const or not isinstance(n.const, int) or isinstance(n.const, bool) or n.const < 0:
         raise c.error("limit expects a whole number >= 0", lim.count)
-    select = sb.select(exp.Star(), source=exp.to_identifier(state.source))
+    select = sb.select(exp.Star(), source=sb.table(state.source))
     if state.order:
-        select = select.order_by(*state.order, copy=False)
-    return state.then(p.add(select.limit(sb.number(n.const), copy=False)))
+        select = sb.order_by(select, *state.order)
+    return state.then(p.add(sb.limit(select, n.const)))
 
 
 def dedup(p: Program, state: State, d: ast.Dedup) -> State:
+    """First record per key in the sort order: QUALIFY ROW_NUMBER() ... = 1, carrying only the fields
+    later commands read (`p.needed`, see seclake.dql.prune) through the window."""
     c = p.exprs(state)
     keys = [c.compile(k).sql for k in d.keys]
     order = sort_keys(p, state, d.sort) if d.sort else state.order
@@ -149,9 +150,21 @@ def dedup(p: Program, state: State, d: ast.Dedup) -> State:
         partition_by=keys,
         order=exp.Order(expressions=list(order)) if order else None,
     )
-    select = sb.select(exp.Star(), source=exp.to_identifier(state.source))
-    select = select.qualify(exp.EQ(this=window, expression=sb.number(1)), copy=False)
-    return state.then(p.add(select))
+    scope, items = _pruned(state, p.needed)
+    select = sb.qualify(select_from(state.source, items), exp.EQ(this=window, expression=sb.number(1)))
+    return state.then(p.add(select), scope)
+
+
+def _pruned(state: State, needed: frozenset[str] | None) -> tuple[Scope, list[exp.Expr]]:
+    """The scope and select list keeping the columns in `needed` (and a pending sort's columns);
+    `__attributes` stays when a needed name is not a column (it may be held there)."""
+    if needed is None:
+        return state.scope, [exp.Star()]
+    keep = needed | state.order_columns
+    columns = {n: col for n, col in state.scope.columns.items() if n in keep}
+    attributes = state.scope.attributes and not needed <= state.scope.columns.keys()
+    scope = Scope(columns, attributes)
+    return scope, projection(scope)
 
 
 def summarize(p: Program, state: State, s: ast.Summarize) -> State:
@@ -172,7 +185,7 @@ def summarize(p: Program, state: State, s: ast.Summarize) -> State:
     source = numbered(p, state) if c.needs_row_number else state.source
     select = select_from(source, items)
     if groups:
-        select = select.group_by(*groups, copy=False)
+        select = sb.group_by(select, *groups)
     return state.then(p.add(select), scope, keep_order=False)
 
 

@@ -58,7 +58,7 @@ def _attributes_filtered(p: Program, patterns: tuple[str, ...], *, keep: bool) -
     var = sb.ident("__kv")
     if p.dialect == "clickhouse":
         key: exp.Expr = sb.call("tupleElement", exp.column(var), sb.number(1))
-        test = exp.or_(*(exp.Like(this=key, expression=sb.string(_like(pat))) for pat in patterns))
+        test = sb.or_(*(exp.Like(this=key, expression=sb.string(_like(pat))) for pat in patterns))
         pairs = sb.call("JSONExtractKeysAndValuesRaw", attrs)
         kept = sb.call(
             "arrayFilter",
@@ -79,7 +79,7 @@ def _attributes_filtered(p: Program, patterns: tuple[str, ...], *, keep: bool) -
         )
         return exp.Concat(expressions=[sb.string("{"), joined, sb.string("}")])
     key = exp.Dot(this=exp.column(var), expression=exp.to_identifier("key"))
-    test = exp.or_(*(exp.Glob(this=key.copy(), expression=sb.string(pat)) for pat in patterns))
+    test = sb.or_(*(exp.Glob(this=key.copy(), expression=sb.string(pat)) for pat in patterns))
     as_map = exp.Cast(this=attrs, to=sb.datatype("MAP(VARCHAR, JSON)"))
     cond = test if keep else exp.Not(this=exp.Paren(this=test))
     kept = sb.call("list_filter", sb.call("map_entries", as_map), exp.Lambda(this=cond, expressions=[var]))

@@ -69,17 +69,15 @@ def make_timeseries(p: Program, state: State, m: ast.MakeTimeseries) -> State:
         t = c.compile(item.expr)
         name = item.expr.name if isinstance(item.expr, ast.FunctionCall) else ""
         aggs.append((t, item.alias, name in _ZERO_WHEN_EMPTY))
-    where = exp.and_(
+    where = sb.and_(
         exp.GTE(this=time.sql, expression=sb.timestamp_literal(first, p.dialect)),
         exp.LT(this=time.sql, expression=sb.timestamp_literal(last, p.dialect)),
     )
     agg_cols = [sb.alias(sql, a) for sql, a in by_items] + [sb.alias(bin_sql, _BIN)]
     agg_cols += [sb.alias(t.sql, a) for t, a, _ in aggs]
     agg_source = numbered(p, state) if c.needs_row_number else state.source
-    agg_select = (
-        select_from(agg_source, agg_cols)
-        .where(where, copy=False)
-        .group_by(*[s for s, _ in by_items], bin_sql, copy=False)
+    agg_select = sb.group_by(
+        sb.where(select_from(agg_source, agg_cols), where), *[s for s, _ in by_items], bin_sql
     )
     agg_name = p.add(agg_select)
     grid_name = p.add(_grid(p, agg_name, by_names, n))
@@ -106,13 +104,13 @@ def make_timeseries(p: Program, state: State, m: ast.MakeTimeseries) -> State:
         )
         items.append(sb.alias(listed, alias))
     final = sb.join(
-        sb.select(*items, source=exp.alias_(exp.to_identifier(grid_name), g)),
-        exp.alias_(exp.to_identifier(agg_name), a),
-        on=exp.and_(*join_on),
+        sb.select(*items, source=sb.table(grid_name, g)),
+        sb.table(agg_name, a),
+        on=sb.and_(*join_on),
         side="LEFT",
     )
     if by_names:
-        final = final.group_by(*[sb.col(b, g) for b in by_names])
+        final = sb.group_by(final, *[sb.col(b, g) for b in by_names])
     scope = Scope({"timeframe": Column("timeframe"), "interval": Column("duration")})
     scope.columns.update(by_scope.columns)
     for t, alias, _ in aggs:
@@ -128,13 +126,15 @@ def _grid(p: Program, agg_name: str, by_names: list[str], n: int) -> exp.Select:
     bins = sb.select(sb.alias(exp.column(bin_col), _BIN), source=rng)
     if not by_names:
         return bins
-    groups = sb.select(*[sb.col(b) for b in by_names], source=exp.to_identifier(agg_name))
+    groups = sb.select(*[sb.col(b) for b in by_names], source=sb.table(agg_name))
     groups.set("distinct", exp.Distinct())
     return sb.join(
         sb.select(
-            *[sb.col(b, "k") for b in by_names], sb.col(_BIN, "r"), source=exp.alias_(groups.subquery(), "k")
+            *[sb.col(b, "k") for b in by_names],
+            sb.col(_BIN, "r"),
+            source=exp.alias_(groups.subquery(copy=False), "k", copy=False),
         ),
-        exp.alias_(bins.subquery(), "r"),
+        exp.alias_(bins.subquery(copy=False), "r", copy=False),
         on=None,
         kind="CROSS",
     )
@@ -172,8 +172,8 @@ def _joined(
     if scope.attributes:
         items.append(sb.col(ATTRIBUTES_COLUMN, "l"))
     select = sb.join(
-        sb.select(*items, source=exp.alias_(exp.to_identifier(left.source), "l")),
-        exp.alias_(exp.to_identifier(right_source), "r"),
+        sb.select(*items, source=sb.table(left.source, "l")),
+        sb.table(right_source, "r"),
         on=on,
         side=kind,
     )
@@ -189,7 +189,7 @@ def lookup(p: Program, state: State, lk: ast.Lookup, compile_pipeline: PipelineC
         partition_by=[key],
         order=exp.Order(expressions=list(right.order)) if right.order else None,
     )
-    first = sb.select(exp.Star(), source=exp.to_identifier(right.source))
+    first = sb.select(exp.Star(), source=sb.table(right.source))
     first.set("qualify", exp.Qualify(this=exp.EQ(this=window, expression=sb.number(1))))
     right = right.then(p.add(first))
     lhs = p.exprs(state, table="l").compile(ast.FieldRef(lk.source_field, pos=lk.pos)).sql
@@ -212,7 +212,7 @@ def join(p: Program, state: State, j: ast.Join, compile_pipeline: PipelineCompil
         for o in j.on
     ]
     added = _added(right, j.fields, j.prefix, p)
-    return _joined(p, state, right.source, added, exp.and_(*conds), kind=_JOIN_KINDS[j.kind])
+    return _joined(p, state, right.source, added, sb.and_(*conds), kind=_JOIN_KINDS[j.kind])
 
 
 def append(p: Program, state: State, a: ast.Append, compile_pipeline: PipelineCompiler) -> State:

@@ -7,6 +7,7 @@ hold JSON text (`json_columns`), and whether the `__attributes` column (other fi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from seclake.dql.canonical import to_text
 from seclake.dql.errors import LIMIT_ERROR, SEMANTIC_ERROR, DQLError
 from seclake.dql.parser import parse
 from seclake.dql.program import Program, State, projection
+from seclake.dql.prune import needed_after
 from seclake.dql.sqlbuild import Dialect
 from seclake.dql.timeutil import from_ns, to_ns
 from seclake.store.schema import ATTRIBUTES_COLUMN
@@ -44,6 +46,9 @@ class CompiledQuery:
     attributes_column: str | None
     dialect: Dialect
 
+
+PARSE_CACHE_SIZE = 256
+PARSE_CACHE_MAX_CHARS = 16_384
 
 Lower = Callable[[Program, State, Any], State]
 LOWER: dict[type, Lower] = {
@@ -86,20 +91,40 @@ def compile_pipeline(p: Program, query: ast.Query) -> State:
     if not isinstance(first, ast.Fetch):
         raise _semantic(p, "a query starts with fetch (e.g. fetch security.events)", first)
     state = commands.fetch(p, None, first)
-    for cmd in query.commands[1:]:
+    needs = needed_after(query.commands)
+    for cmd, needed in zip(query.commands[1:], needs[1:], strict=True):
         if isinstance(cmd, ast.Fetch):
             raise _semantic(p, "fetch can only be the first command", cmd)
+        p.needed = needed  # read by the command's lowering before any subquery is compiled
         state = LOWER[type(cmd)](p, state, cmd)
     return state
 
 
 def _final(p: Program, state: State) -> exp.Select:
-    select = sb.select(*projection(state.scope), source=exp.to_identifier(state.source))
+    select = sb.select(*projection(state.scope), source=sb.table(state.source))
     if state.order:
-        select = select.order_by(*state.order, copy=False)
-    for name, cte in p.ctes:
-        select = select.with_(name, as_=cte, copy=False)
-    return select
+        select = sb.order_by(select, *state.order)
+    return sb.with_ctes(select, p.ctes)
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _parsed_cached(text: str) -> tuple[ast.Query, str]:
+    query = parse(text)
+    return query, to_text(query)
+
+
+def clear_parse_cache() -> None:
+    _parsed_cached.cache_clear()
+
+
+def parsed(text: str) -> tuple[ast.Query, str]:
+    """The AST and canonical text of `text`: dashboards send the same texts again and again, and
+    parsing is about a third of compile time, so texts up to PARSE_CACHE_MAX_CHARS are cached (the AST
+    is immutable; errors are not cached)."""
+    if len(text) > PARSE_CACHE_MAX_CHARS:
+        query = parse(text)
+        return query, to_text(query)
+    return _parsed_cached(text)
 
 
 def compile_query(
@@ -121,7 +146,7 @@ def compile_query(
     if dialect not in ("duckdb", "clickhouse"):
         raise ValueError(f"unknown SQL dialect {dialect!r}")
     try:
-        query = parse(text)
+        query, canonical = parsed(text)
         program = Program(
             dialect,
             to_ns(now),
@@ -131,8 +156,7 @@ def compile_query(
             frozenset(misfit_fields),
         )
         state = compile_pipeline(program, query)
-        sql = _final(program, state).sql(dialect=dialect)
-        canonical = to_text(query)
+        sql = sb.to_sql(_final(program, state), dialect)
     except RecursionError:
         raise DQLError(
             "query nested too deeply to compile", line=1, column=1, error_type=LIMIT_ERROR

@@ -92,6 +92,7 @@ class ExprCompiler:
         self.in_agg = False
         self.bindings: dict[str, tuple[str, str | None]] = {}
         self._var_seq = 0
+        self._plain = False
 
     # ── errors ──
     def error(self, reason: str, node: ast.Node) -> DQLError:
@@ -110,8 +111,16 @@ class ExprCompiler:
     # ── entry points ──
     def compile(self, e: ast.Expr) -> Typed:
         """An expression in value position: `arr[]` outside iAny/iAll maps over the array."""
+        if self._plain:  # an enclosing compile() found no `x[]` to map over: neither has `e`
+            return self.expr(e)
         base = find_iteration(e)
-        if base is None or to_text(base) in self.bindings:
+        if base is None:
+            self._plain = True  # skip the (repeated, quadratic) search in nested compile() calls
+            try:
+                return self.expr(e)
+            finally:
+                self._plain = False
+        if to_text(base) in self.bindings:
             return self.expr(e)
         var, arr = self.bind(base)
         try:
@@ -193,11 +202,11 @@ class ExprCompiler:
         if e.op in ("and", "or", "xor"):
             lsql, rsql = self.as_type(left, "boolean"), self.as_type(right, "boolean")
             if e.op == "and":
-                return Typed(exp.and_(lsql, rsql), "boolean")
+                return Typed(sb.and_(lsql, rsql), "boolean")
             if e.op == "or":
-                return Typed(exp.or_(lsql, rsql), "boolean")
-            both = exp.and_(lsql, rsql)
-            return Typed(exp.and_(exp.or_(lsql, rsql), exp.Not(this=exp.Paren(this=both))), "boolean")
+                return Typed(sb.or_(lsql, rsql), "boolean")
+            both = sb.and_(lsql, rsql)
+            return Typed(sb.and_(sb.or_(lsql, rsql), exp.Not(this=exp.Paren(this=both))), "boolean")
         if e.op in _CMP:
             return self.compare(e.op, left, right)
         return arithmetic(self, e, left, right)
@@ -215,7 +224,7 @@ class ExprCompiler:
             return self._compare_json(op, right.json, left, lc, swapped=True)
         if lc is not None and rc is not None and lc != rc:
             mismatch = sb.boolean(op == "!=")
-            either_null = exp.or_(sb.is_null(left.sql), sb.is_null(right.sql))
+            either_null = sb.or_(sb.is_null(left.sql), sb.is_null(right.sql))
             return Typed(sb.case(either_null, exp.Null(), mismatch), "boolean")
         return Typed(node(this=left.sql, expression=right.sql), "boolean")
 
@@ -224,7 +233,7 @@ class ExprCompiler:
         value = sb.json_as(j, dql_type, self.dialect)
         left, right = (other.sql, value) if swapped else (value, other.sql)
         cmp = _CMP[op](this=left, expression=right)
-        null = exp.or_(sb.json_is_null(j, self.dialect), sb.is_null(other.sql))
+        null = sb.or_(sb.json_is_null(j, self.dialect), sb.is_null(other.sql))
         cases = [
             exp.If(this=null, true=exp.Null()),
             exp.If(this=sb.json_is(j, dql_type, self.dialect), true=cmp),

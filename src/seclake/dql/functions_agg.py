@@ -166,10 +166,9 @@ def _collect(distinct: bool) -> FuncSpec:
             agg = sb.call("groupUniqArray", value) if distinct else sb.fn(c.dialect, "collect", value)
         else:
             inner = exp.Distinct(expressions=[value]) if distinct else _ordered(c, value)
-            agg = exp.Filter(
-                this=sb.fn(c.dialect, "collect", inner),
-                expression=exp.Where(this=exp.Not(this=sb.is_null(value))),
-            )
+            agg = sb.fn(c.dialect, "collect", inner)
+            if not isinstance(value, exp.Struct):  # a record() is never null: no filter needed
+                agg = exp.Filter(this=agg, expression=exp.Where(this=exp.Not(this=sb.is_null(value))))
         limit = e.named_arg("maxLength") or (e.args[1] if len(e.args) > 1 else None)
         if limit is not None:
             n = c.compile(c.plain(limit))

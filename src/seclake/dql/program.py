@@ -22,6 +22,7 @@ class Program:
     default_from: int | None
     default_to: int | None
     misfits: frozenset[str] = frozenset()  # catalog fields that may have values in __attributes
+    needed: frozenset[str] | None = None  # fields the commands after the current one read (None: all)
     ctes: list[tuple[str, exp.Expr]] = field(default_factory=list)
 
     def add(self, select: exp.Expr) -> str:
@@ -73,7 +74,7 @@ def referenced_columns(nodes: tuple[exp.Expr, ...]) -> frozenset[str]:
 
 
 def select_from(source: str, items: list[exp.Expr]) -> exp.Select:
-    return sb.select(*items, source=exp.to_identifier(source))
+    return sb.select(*items, source=sb.table(source))
 
 
 def numbered(p: Program, state: State) -> str:
@@ -84,6 +85,8 @@ def numbered(p: Program, state: State) -> str:
 
 def star_with(state: State, values: dict[str, exp.Expr]) -> list[exp.Expr]:
     """`* REPLACE (...)` for overwritten columns, then the new ones: no re-listing of every column."""
-    replaced = [sb.alias(sql, n) for n, sql in values.items() if n in state.scope.columns]
+    replaced = [
+        exp.Alias(this=sql, alias=sb.ident(n)) for n, sql in values.items() if n in state.scope.columns
+    ]
     star = exp.Star(**{"replace": replaced}) if replaced else exp.Star()
     return [star, *(sb.alias(sql, n) for n, sql in values.items() if n not in state.scope.columns)]

@@ -9,11 +9,14 @@ it to the type it needs. User text only ever enters the tree as sqlglot literals
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect as SqlDialect
+from sqlglot.generator import Generator
 
 Dialect = Literal["duckdb", "clickhouse"]
 NUMERIC = frozenset({"long", "double"})
@@ -67,7 +70,9 @@ SQL_TYPES: dict[str, dict[Dialect, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# Json and Typed are built for every compiled expression: plain slots dataclasses (a frozen one is
+# ~4x slower to construct); they are never changed after construction.
+@dataclass(slots=True)
 class Json:
     """A value inside a JSON document: `doc` (a JSON-typed SQL value) at JSON pointer `keys`."""
 
@@ -78,7 +83,7 @@ class Json:
 NO_CONST = object()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Typed:
     sql: exp.Expr
     type: str | None
@@ -96,13 +101,99 @@ def _datatype(text: str, dialect: str) -> exp.DataType:
 
 
 def datatype(text: str, dialect: str = "duckdb") -> exp.DataType:
-    """A SQL type node (parsed once per process, copied per use)."""
-    return _datatype(text, dialect).copy()
+    """A SQL type node (parsed once per process; a simple type is rebuilt, a nested one copied)."""
+    parsed = _datatype(text, dialect)
+    if any(v is not None for k, v in parsed.args.items() if k not in ("this", "nested")):
+        return parsed.copy()
+    return exp.DataType(this=parsed.this, nested=parsed.args.get("nested", False))
 
 
 def select(*items: exp.Expr, source: exp.Expr) -> exp.Select:
     """SELECT items FROM source, built without the builder API's defensive copies."""
     return exp.Select(expressions=list(items), **{"from_": exp.From(this=source)})
+
+
+# Clause setters: sqlglot's builder methods (`.where()`, `.with_()`, ...) parse and copy their
+# arguments; building the nodes directly keeps compilation cheap (see benchmarks/bench_dql_compile.py).
+def where(query: exp.Select, cond: exp.Expr) -> exp.Select:
+    query.set("where", exp.Where(this=cond))
+    return query
+
+
+def group_by(query: exp.Select, *keys: exp.Expr) -> exp.Select:
+    query.set("group", exp.Group(expressions=list(keys)))
+    return query
+
+
+def order_by(query: exp.Select, *keys: exp.Ordered) -> exp.Select:
+    query.set("order", exp.Order(expressions=list(keys)))
+    return query
+
+
+def limit(query: exp.Select, n: int) -> exp.Select:
+    query.set("limit", exp.Limit(expression=number(n)))
+    return query
+
+
+def qualify(query: exp.Select, cond: exp.Expr) -> exp.Select:
+    query.set("qualify", exp.Qualify(this=cond))
+    return query
+
+
+def with_ctes(query: exp.Select, ctes: list[tuple[str, exp.Expr]]) -> exp.Select:
+    """WITH name AS (cte), ... in front of `query`."""
+    if ctes:
+        nodes = [
+            exp.CTE(this=cte, alias=exp.TableAlias(this=exp.Identifier(this=n, quoted=False)))
+            for n, cte in ctes
+        ]
+        query.set("with_", exp.With(expressions=nodes))
+    return query
+
+
+def table(name: str, alias_name: str | None = None) -> exp.Expr:
+    """A CTE/table reference, optionally aliased (`s3 AS l`)."""
+    ref = exp.Table(this=exp.Identifier(this=name, quoted=False))
+    if alias_name is not None:
+        ref.set("alias", exp.TableAlias(this=exp.Identifier(this=alias_name, quoted=False)))
+    return ref
+
+
+def _connect(node: type[exp.Connector], parts: tuple[exp.Expr, ...]) -> exp.Expr:
+    """a AND b AND ... like exp.and_ (operands that are AND/OR are parenthesized), without copies."""
+    items = [exp.Paren(this=e) if isinstance(e, exp.Connector) else e for e in parts]
+    if len(parts) == 1:
+        return parts[0]
+    out = items[0]
+    for e in items[1:]:
+        out = node(this=out, expression=e)
+    return out
+
+
+def and_(*parts: exp.Expr) -> exp.Expr:
+    return _connect(exp.And, parts)
+
+
+def or_(*parts: exp.Expr) -> exp.Expr:
+    return _connect(exp.Or, parts)
+
+
+_GENERATORS = threading.local()
+
+
+def to_sql(tree: exp.Expr, dialect: Dialect) -> str:
+    """The SQL text of `tree` (consumed: the generator may change it in place).
+
+    One generator per dialect and thread (creating one per call is a measurable part of compile time),
+    no defensive copy of the tree (it is built fresh per compile and dropped afterwards).
+    """
+    gens: dict[str, Generator] | None = getattr(_GENERATORS, "by_dialect", None)
+    if gens is None:
+        gens = _GENERATORS.by_dialect = {}
+    gen = gens.get(dialect)
+    if gen is None:
+        gen = gens[dialect] = SqlDialect.get_or_raise(dialect).generator()
+    return gen.generate(tree, copy=False)
 
 
 def join(
@@ -134,15 +225,22 @@ def number(value: int | float) -> exp.Expr:
 
 
 def col(name: str, table: str | None = None) -> exp.Column:
-    return exp.column(exp.to_identifier(name, quoted=True), table=table)
+    if table is None:
+        return exp.Column(this=exp.Identifier(this=name, quoted=True))
+    return exp.Column(
+        this=exp.Identifier(this=name, quoted=True), table=exp.Identifier(this=table, quoted=False)
+    )
 
 
 def ident(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
+    return exp.Identifier(this=name, quoted=True)
 
 
 def alias(e: exp.Expr, name: str) -> exp.Expr:
-    return exp.alias_(e, ident(name), quoted=True)
+    """`e AS "name"`; a column of that very name stays bare (it already has the name)."""
+    if isinstance(e, exp.Column) and not e.args.get("table") and e.name == name:
+        return e
+    return exp.alias_(e, ident(name), quoted=True, copy=False)
 
 
 def cast(e: exp.Expr, dql_type: str, dialect: Dialect, *, safe: bool = False) -> exp.Expr:
@@ -150,10 +248,15 @@ def cast(e: exp.Expr, dql_type: str, dialect: Dialect, *, safe: bool = False) ->
     return exp.TryCast(this=e, to=to) if safe else exp.Cast(this=e, to=to)
 
 
+@functools.lru_cache(maxsize=256)
+def _timestamp_text(ns: int) -> str:
+    secs, frac = divmod(ns, 1_000_000_000)
+    return f"{datetime.fromtimestamp(secs, UTC):%Y-%m-%d %H:%M:%S}.{frac:09d}"
+
+
 def timestamp_literal(ns: int, dialect: Dialect) -> exp.Expr:
     """A TIMESTAMP_NS (DuckDB) / DateTime64(9) (ClickHouse) constant for `ns` since the epoch."""
-    secs, frac = divmod(ns, 1_000_000_000)
-    text = f"{datetime.fromtimestamp(secs, UTC):%Y-%m-%d %H:%M:%S}.{frac:09d}"
+    text = _timestamp_text(ns)
     if dialect == "clickhouse":
         return call("toDateTime64", string(text), number(9), string("UTC"))
     return exp.Cast(this=string(text), to=datatype("TIMESTAMP_NS"))
@@ -199,9 +302,7 @@ def json_type(j: Json, dialect: Dialect) -> exp.Expr:
 def json_is_null(j: Json, dialect: Dialect) -> exp.Expr:
     """TRUE when the JSON value is missing or JSON null."""
     t = json_type(j, dialect)
-    return exp.or_(
-        exp.Is(this=t, expression=exp.Null()), exp.EQ(this=t, expression=string(JSON_NULL[dialect]))
-    )
+    return or_(exp.Is(this=t, expression=exp.Null()), exp.EQ(this=t, expression=string(JSON_NULL[dialect])))
 
 
 def json_is(j: Json, dql_type: str, dialect: Dialect) -> exp.Expr:

@@ -134,13 +134,19 @@ class Forwarder:
                         self._put_batch(_STOP, force=True)
                     return
                 body, on_done = cast(tuple[SourceBody, Callable[[], None] | None], item)
-                events = map_source_body(body, self.map_fn, self.metrics, self.dead_letters)
-                owner = self.tracker.register(body.source, len(events), on_done)
-                for encoded, tag in encode_all(events, owner):
-                    for batch in batcher.add(encoded, tag):
-                        self._emit(batch)
+                self._map_one(batcher, body, on_done)
+            except Exception as exc:  # a bug must stop the run loudly, not hang it with a dead thread
+                log.exception("mapper_thread_failed")
+                self._fail(DeliveryError(f"mapping thread failed: {exc!r}"))
             finally:
                 self._bodies.task_done()
+
+    def _map_one(self, batcher: Batcher, body: SourceBody, on_done: Callable[[], None] | None) -> None:
+        events = map_source_body(body, self.map_fn, self.metrics, self.dead_letters)
+        owner = self.tracker.register(body.source, len(events), on_done)
+        for encoded, tag in encode_all(events, owner):
+            for batch in batcher.add(encoded, tag):
+                self._emit(batch)
 
     def _emit(self, batch: Batch | None) -> None:
         if batch is not None:
@@ -166,19 +172,27 @@ class Forwarder:
             assert isinstance(item, Batch)
             self._deliver(sink, item)
 
+    def _fail(self, error: DeliveryError) -> None:
+        if self.fatal is None:
+            self.fatal = error
+            log.error("delivery_stopped", error=str(error))
+        self.abort.set()
+
     def _deliver(self, sink: Sink, batch: Batch) -> None:
         if self.abort.is_set():
             return
         try:
-            outcomes = sink.send(batch)
+            self._deliver_once(sink, batch)
         except DeliveryAbortedError:
             return
         except DeliveryError as exc:
-            if self.fatal is None:
-                self.fatal = exc
-                log.error("delivery_stopped", error=str(exc))
-            self.abort.set()
-            return
+            self._fail(exc)
+        except Exception as exc:  # a bug must stop the run loudly, not hang it with a dead thread
+            log.exception("sender_failed")
+            self._fail(DeliveryError(f"sender failed: {exc!r}"))
+
+    def _deliver_once(self, sink: Sink, batch: Batch) -> None:
+        outcomes = sink.send(batch)
         for outcome in outcomes:
             if not outcome.delivered:
                 self.dead_letters.rejected_events(

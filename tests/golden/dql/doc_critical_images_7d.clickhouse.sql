@@ -22,13 +22,13 @@ WITH s0 AS (
     AND "dt.security.risk.level" = 'CRITICAL'
 ), s2 AS (
   SELECT
-    "vulnerability.id" AS "vulnerability.id",
-    "vulnerability.title" AS "vulnerability.title",
-    "event.provider" AS "event.provider",
-    "container_image.registry" AS "container_image.registry",
-    "container_image.repository" AS "container_image.repository",
-    "component.name" AS "component.name",
-    "component.version" AS "component.version",
+    "vulnerability.id",
+    "vulnerability.title",
+    "event.provider",
+    "container_image.registry",
+    "container_image.repository",
+    "component.name",
+    "component.version",
     COUNT(*) AS "affected_images_count",
     groupArray(
       tuple(

@@ -13,7 +13,7 @@ WITH s0 AS (
     "event.type" = 'DETECTION_FINDING'
 ), s2 AS (
   SELECT
-    "dt.security.risk.level" AS "dt.security.risk.level",
+    "dt.security.risk.level",
     COUNT(*) AS "findings"
   FROM s1
   GROUP BY

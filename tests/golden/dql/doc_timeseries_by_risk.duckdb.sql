@@ -13,7 +13,7 @@ WITH s0 AS (
     "event.provider" = 'Microsoft Defender for Cloud'
 ), s2 AS (
   SELECT
-    "dt.security.risk.level" AS "dt.security.risk.level",
+    "dt.security.risk.level",
     (
       EPOCH_NS("timestamp") - 1714608000000000000
     ) // 86400000000000 AS "__bin",

@@ -35,7 +35,7 @@ WITH s0 AS (
     ) > 0
 ), s2 AS (
   SELECT
-    "event.id" AS "event.id",
+    "event.id",
     nullIf(JSONExtractRaw("__attributes", 'custom.label'), 'null') AS "custom.label"
   FROM s1
 )

@@ -35,7 +35,7 @@ WITH s0 AS (
     )
 ), s2 AS (
   SELECT
-    "event.id" AS "event.id",
+    "event.id",
     NULLIF("__attributes" -> '/custom.label', 'null') AS "custom.label"
   FROM s1
 )

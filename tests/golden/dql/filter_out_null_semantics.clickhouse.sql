@@ -17,8 +17,8 @@ WITH s0 AS (
     )
 ), s2 AS (
   SELECT
-    "event.id" AS "event.id",
-    "dt.security.risk.level" AS "dt.security.risk.level"
+    "event.id",
+    "dt.security.risk.level"
   FROM s1
 )
 SELECT

@@ -14,7 +14,7 @@ WITH s0 AS (
     OR CASE WHEN "dt.security.risk.score" IS NULL OR 'x' IS NULL THEN NULL ELSE TRUE END
 ), s2 AS (
   SELECT
-    "event.id" AS "event.id"
+    "event.id"
   FROM s1
 )
 SELECT

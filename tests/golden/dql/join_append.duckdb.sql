@@ -14,7 +14,7 @@ WITH s0 AS (
     AND "timestamp" < CAST('2024-06-01 12:00:00.000000000' AS TIMESTAMP_NS)
 ), s2 AS (
   SELECT
-    "object.id" AS "object.id",
+    "object.id",
     "event.id" AS "other"
   FROM s1
 ), s3 AS (
@@ -261,8 +261,8 @@ WITH s0 AS (
   FROM s6
 ), s8 AS (
   SELECT
-    "event.id" AS "event.id",
-    "right.other" AS "right.other"
+    "event.id",
+    "right.other"
   FROM s7
 )
 SELECT

@@ -20,7 +20,7 @@ WITH s0 AS (
     "event.type" = 'VULNERABILITY_SCAN'
 ), s3 AS (
   SELECT
-    "object.id" AS "object.id",
+    "object.id",
     "event.id" AS "scan"
   FROM s2
 ), s4 AS (

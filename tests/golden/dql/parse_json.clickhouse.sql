@@ -30,7 +30,7 @@ WITH s0 AS (
     END
 ), s3 AS (
   SELECT
-    "event.id" AS "event.id",
+    "event.id",
     nullIf(JSONExtractRaw("raw", 'name'), 'null') AS "name"
   FROM s2
 )

@@ -7,7 +7,7 @@ WITH s0 AS (
     AND "timestamp" < toDateTime64('2024-06-02 00:00:00.000000000', 9, 'UTC')
 ), s1 AS (
   SELECT
-    "event.type" AS "event.type",
+    "event.type",
     fromUnixTimestamp64Nano(
       toUnixTimestamp64Nano("timestamp") - (
         toUnixTimestamp64Nano("timestamp") % 3600000000000

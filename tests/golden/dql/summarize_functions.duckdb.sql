@@ -7,7 +7,7 @@ WITH s0 AS (
     AND "timestamp" < CAST('2024-06-02 00:00:00.000000000' AS TIMESTAMP_NS)
 ), s1 AS (
   SELECT
-    "event.type" AS "event.type",
+    "event.type",
     MAKE_TIMESTAMP_NS(EPOCH_NS("timestamp") - (
       EPOCH_NS("timestamp") % 3600000000000
     )) AS "hour",

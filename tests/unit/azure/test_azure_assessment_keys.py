@@ -30,7 +30,9 @@ def test_keys_are_unique_lowercase_guids() -> None:
 
 def test_table_names_exactly_the_keys_of_the_documented_table() -> None:
     text = DOC.read_text(encoding="utf-8")
-    section = text.split("## Container-image vulnerability findings", 1)[1].split("Fields of a sub-assessment", 1)[0]
+    section = text.split("## Container-image vulnerability findings", 1)[1].split(
+        "Fields of a sub-assessment", 1
+    )[0]
     documented = set(GUID.findall(section))
     assert documented == {k.key for k in ASSESSMENT_KEYS}
 

@@ -66,7 +66,14 @@ def test_bad_values_are_refused_naming_the_field(field: str, value: str) -> None
 
 def test_values_are_normalized() -> None:
     plan = plan_connection(
-        **(GOOD | {"location": "West Europe", "url": "https://s.example.com/base/", "subscription_id": SUBSCRIPTION.upper()})
+        **(
+            GOOD
+            | {
+                "location": "West Europe",
+                "url": "https://s.example.com/base/",
+                "subscription_id": SUBSCRIPTION.upper(),
+            }
+        )
     )
     assert plan.location == "westeurope"
     assert plan.seclake_url == "https://s.example.com/base"

@@ -22,8 +22,8 @@ from azure_support import (
     make_plan,
     run_script,
 )
-from golden_util import GOLDEN_ROOT, assert_golden
 
+from golden_util import GOLDEN_ROOT, assert_golden
 from seclake.azure.assessment_keys import export_sources
 from seclake.azure.connection_plan import ConnectionPlan
 from seclake.azure.setup_script import render_setup_script
@@ -137,7 +137,9 @@ def test_setup_creates_everything_and_wires_the_export(tmp_path: Path) -> None:
     assert props["sources"] == export_sources()
     assert props["scopes"][0]["scopePath"] == f"/subscriptions/{plan.subscription_id}"
     put = next(c for c in calls if c.startswith("rest --method put"))
-    assert f"/providers/Microsoft.Security/automations/{plan.automation}?api-version=2019-01-01-preview" in put
+    assert (
+        f"/providers/Microsoft.Security/automations/{plan.automation}?api-version=2019-01-01-preview" in put
+    )
 
     assert _settings(capture) == {
         "SECLAKE_URL": plan.seclake_url,
@@ -184,7 +186,11 @@ def test_teardown_removes_export_first_and_the_group_last(tmp_path: Path) -> Non
     assert "Microsoft.Security/automations/" + plan.automation in deletes[0]
     assert deletes[-1].startswith(f"group delete --name {plan.resource_group}")
     deleted_ids = " ".join(deletes)
-    for part in (f"sites/{plan.function_app}", f"storageAccounts/{plan.storage_account}", f"namespaces/{plan.namespace}"):
+    for part in (
+        f"sites/{plan.function_app}",
+        f"storageAccounts/{plan.storage_account}",
+        f"namespaces/{plan.namespace}",
+    ):
         assert part in deleted_ids
     assert "serverfarms/WestEuropeLinuxDynamicPlan" in deleted_ids
     assert f"keyvault secret delete --vault-name kv-seclake --name {plan.key_vault_secret}" in deleted_ids

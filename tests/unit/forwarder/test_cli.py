@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+import structlog
 import typer
 from typer.testing import CliRunner
 
 from seclake.cli import azure, forward
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """`seclake forward` configures structlog on CliRunner's stderr, which closes after each invoke."""
+    yield
+    structlog.reset_defaults()
 
 
 def _app() -> typer.Typer:

@@ -9,16 +9,32 @@ rule turns the re-delivery into a no-op.
 from __future__ import annotations
 
 from hashlib import blake2b
+from typing import Any
 
 __all__ = ["digest_id", "event_id", "finding_id_fallback", "scan_event_id", "scan_id"]
 
 _SEP = "\x1f"
 
 
+_PREFIXES: dict[str, Any] = {}  # kind → a BLAKE2b state that has absorbed `kind + _SEP` (copied per id)
+
+
+def _hasher(kind: str) -> Any:
+    state = _PREFIXES.get(kind)
+    if state is None:
+        state = _PREFIXES[kind] = blake2b((kind + _SEP).encode("utf-8", "surrogatepass"), digest_size=16)
+    return state.copy()
+
+
 def digest_id(kind: str, *parts: str | None) -> str:
-    """32 hex characters identifying `parts` under `kind`."""
-    text = kind + _SEP + _SEP.join("" if p is None else p for p in parts)
-    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    """32 hex characters identifying `parts` under `kind`: BLAKE2b-128 of `kind␟part␟part…` (UTF-8)."""
+    state = _hasher(kind)
+    state.update(_SEP.join("" if p is None else p for p in parts).encode("utf-8", "surrogatepass"))
+    hexdigest: str = state.hexdigest()
+    return hexdigest
+
+
+_EVENT = _hasher("event")
 
 
 def event_id(finding_id: str, action: str | None, time_generated: str) -> str:
@@ -27,7 +43,13 @@ def event_id(finding_id: str, action: str | None, time_generated: str) -> str:
     Insert and Delete of the same evaluation differ; a weekly snapshot re-sending an unchanged finding
     carries the same `timeGenerated` and therefore the same id as the streamed record it repeats.
     """
-    return digest_id("event", finding_id, (action or "").lower(), time_generated)
+    # digest_id("event", finding_id, action.lower(), time_generated), spelled out: one per record, hot
+    state = _EVENT.copy()
+    state.update(
+        f"{finding_id}{_SEP}{(action or '').lower()}{_SEP}{time_generated}".encode("utf-8", "surrogatepass")
+    )
+    hexdigest: str = state.hexdigest()
+    return hexdigest
 
 
 def finding_id_fallback(

@@ -151,13 +151,18 @@ class _Collector:
             return
         event = outcome
         event["dt.raw_data"] = raw_data
-        scan: str | None = event.get("scan.id")
-        if event["event.type"] == "VULNERABILITY_SCAN":
-            if scan is not None and scan not in self.reported:
-                self.reported.add(scan)
-                self.scans[scan] = event
+        if event["event.type"] != "VULNERABILITY_SCAN":
+            self.add_finding(event)
             return
+        scan: str | None = event.get("scan.id")
+        if scan is not None and scan not in self.reported:
+            self.reported.add(scan)
+            self.scans[scan] = event
+
+    def add_finding(self, event: dict[str, Any]) -> None:
+        """A finding event (with its `dt.raw_data`), and the scan it implies when that is new."""
         self.result.events.append(event)
+        scan: str | None = event.get("scan.id")
         if scan is not None and scan not in self.scans:
             self.scans[scan] = scan_from_finding(event)
 
@@ -204,13 +209,16 @@ def _map_texts(texts: Sequence[Text], enqueued_time: datetime | None) -> MapResu
             raw_data = str(text, "utf-8")
         except UnicodeDecodeError:
             raise BodyFallback from None
-        outcome: Outcome | None = map_fast(text, enqueued)
-        if outcome is None:
-            try:
-                record = orjson.loads(raw_data)
-            except orjson.JSONDecodeError:
-                raise BodyFallback from None
-            outcome = _careful(record, index, enqueued, errors)
+        event = map_fast(text, enqueued)
+        if event is not None:
+            event["dt.raw_data"] = raw_data
+            collector.add_finding(event)
+            continue
+        try:
+            record = orjson.loads(raw_data)
+        except orjson.JSONDecodeError:
+            raise BodyFallback from None
+        outcome = _careful(record, index, enqueued, errors)
         if outcome is not None:
             collector.add(outcome, raw_data)
     return collector.finish()

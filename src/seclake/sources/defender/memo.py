@@ -19,20 +19,20 @@ Part = tuple[dict[str, Any], tuple[str, ...]]  # (fields, names of the list-valu
 
 
 class Memo:
-    """`apply(key, derive, event)`: add the fields `derive` produces for `key` to `event`."""
+    """`apply(key, derive, event, *args)`: add the fields `derive(fields, *args)` produces for `key` to `event`."""
 
     def __init__(self, limit: int = 4096) -> None:
         self._parts: dict[Hashable, Part] = {}
         self._limit = limit
 
     def apply(
-        self, key: Hashable | None, derive: Callable[[dict[str, Any]], None], event: dict[str, Any]
+        self, key: Hashable | None, derive: Callable[..., None], event: dict[str, Any], *args: Any
     ) -> None:
         """Derive (or recall) the fields for `key` into `event`; `key` None means "do not memoize"."""
         part = self._parts.get(key) if key is not None else None
         if part is None:
             fields: dict[str, Any] = {}
-            derive(fields)  # may raise; nothing is stored then
+            derive(fields, *args)  # may raise; nothing is stored then
             part = (fields, tuple(k for k, v in fields.items() if type(v) is list))
             if key is not None:
                 if len(self._parts) >= self._limit:
@@ -40,8 +40,9 @@ class Memo:
                 self._parts[key] = part
         fields, lists = part
         event.update(fields)
-        for name in lists:  # every event gets its own lists
-            event[name] = fields[name].copy()
+        if lists:
+            for name in lists:  # every event gets its own lists
+                event[name] = fields[name].copy()
 
     def clear(self) -> None:
         self._parts.clear()

@@ -1,4 +1,4 @@
-"""The canonical shape of an MDVM container-image sub-assessment, as msgspec structs (the fast path's input).
+"""The canonical shape of a container-image sub-assessment (MDVM or legacy Qualys), as msgspec structs (the fast path's input).
 
 Decoding a record straight into these structs is much cheaper than building dicts: unused blocks are
 kept as `Raw` bytes (which also serve as memo keys), and no case-insensitive lookups are needed. The
@@ -72,11 +72,22 @@ class Software(_Shape):
 
 class Additional(_Shape):
     assessedResourceType: str | None = None  # noqa: N815
+    # MDVM
     cvssV30Score: float | None = None  # noqa: N815
     softwareDetails: Software | None = None  # noqa: N815
     vulnerabilityDetails: Raw = _NO_RAW  # noqa: N815
     artifactDetails: Raw = _NO_RAW  # noqa: N815
     kubernetesDetails: Raw = _NO_RAW  # noqa: N815
+    # legacy Qualys (`ContainerRegistryVulnerability`)
+    imageDigest: str | None = None  # noqa: N815
+    repositoryName: str | None = None  # noqa: N815
+    imageName: str | None = None  # noqa: N815
+    patchable: bool | None = None
+    cve: Raw = _NO_RAW
+    cvss: Raw = _NO_RAW
+    type: Any = None
+    publishedTime: Any = None  # noqa: N815
+    vendorReferences: Any = None  # noqa: N815
 
 
 class Properties(_Shape):

@@ -38,7 +38,15 @@ from seclake.sources.defender.images import (
 from seclake.sources.defender.memo import Memo
 from seclake.sources.defender.times import Timestamp
 
-__all__ = ["COPIES", "MDVM_SCANNER", "image_context", "map_subassessment", "mdvm_vulnerability"]
+__all__ = [
+    "COPIES",
+    "MDVM_SCANNER",
+    "QUALYS_SCANNER",
+    "image_context",
+    "legacy_vulnerability",
+    "map_subassessment",
+    "mdvm_vulnerability",
+]
 
 _P = "$.properties"
 _AD = _P + ".additionalData"
@@ -47,7 +55,8 @@ _SD = _AD + ".softwareDetails"
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 _NVD = "https://nvd.nist.gov/vuln/detail/"
 MDVM_SCANNER = "Microsoft Defender Vulnerability Management"
-_SCANNERS = {False: MDVM_SCANNER, True: "Qualys"}
+QUALYS_SCANNER = "Qualys"
+_SCANNERS = {False: MDVM_SCANNER, True: QUALYS_SCANNER}
 
 # event field ← (block, key): copied when present (block names: props, sd).
 COPIES: tuple[tuple[str, str, str], ...] = (
@@ -90,7 +99,7 @@ def map_subassessment(
         if value:
             event[field] = value
     if legacy:
-        _legacy_vulnerability(props, ad, event)
+        legacy_vulnerability(props, ad, event)
     else:
         vd = opt_dict(ad, "vulnerabilityDetails", _AD)
         vuln_key = _content_key(
@@ -303,7 +312,7 @@ def _references(vuln_id: str, cves: list[str], url: str | None, event: dict[str,
         event["vulnerability.external_url"] = url
 
 
-def _legacy_vulnerability(props: dict[str, Any], ad: dict[str, Any], event: dict[str, Any]) -> None:
+def legacy_vulnerability(props: dict[str, Any], ad: dict[str, Any], event: dict[str, Any]) -> None:
     qid = opt_str(props, "id", _P)
     cves: list[str] = []
     for i, entry in enumerate(opt_list(ad, "cve", _AD)):
