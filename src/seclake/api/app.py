@@ -1,7 +1,7 @@
 """The ASGI app factory: `create_app(settings, store=None) -> FastAPI`.
 
 State on `app.state`: `settings`, `metrics` (per-app Prometheus registry) and `store` (the EventStore;
-opened on startup from `settings.data_dir` when none is given, and then also closed on shutdown).
+opened on startup with `seclake.store.open_store` when none is given, and then also closed on shutdown).
 Routers are listed in ROUTER_MODULES, one module per area, each exposing `router`; add a line to
 include a new area. Every error answer is `{"error": {"code", "message"}}` (`seclake.api.errors`).
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -20,18 +19,19 @@ from starlette.concurrency import run_in_threadpool
 from seclake import __version__
 from seclake.api.errors import install_error_handlers
 from seclake.api.metrics import Metrics, RequestTimer
-from seclake.errors import ConfigError
 from seclake.logging import get_logger
 from seclake.settings import Settings
+from seclake.store import open_store
+from seclake.store.duckdb import DB_FILE_NAME
 
 if TYPE_CHECKING:
     from seclake.store.base import EventStore
 
-__all__ = ["EVENTS_FILE", "ROUTER_MODULES", "STORE_ENGINES", "create_app", "open_store"]
+__all__ = ["EVENTS_FILE", "ROUTER_MODULES", "create_app", "open_store"]
 
 log = get_logger("api")
 
-EVENTS_FILE = "events.duckdb"
+EVENTS_FILE = DB_FILE_NAME  # the DuckDB store's file in the data dir
 
 ROUTER_MODULES: tuple[str, ...] = (
     "seclake.api.health",
@@ -41,25 +41,6 @@ ROUTER_MODULES: tuple[str, ...] = (
     "seclake.api.query",
     "seclake.api.connections",
 )
-
-
-# settings.store -> (module, class, file in the data dir); engines are imported only when selected
-STORE_ENGINES: dict[str, tuple[str, str, str]] = {
-    "duckdb": ("seclake.store.duckdb", "DuckDBStore", EVENTS_FILE),
-}
-
-
-def open_store(settings: Settings) -> EventStore:
-    """The store engine `settings.store` names, in `settings.data_dir` (DuckDB: `events.duckdb`)."""
-    engine = STORE_ENGINES.get(settings.store)
-    if engine is None:
-        known = ", ".join(sorted(STORE_ENGINES))
-        raise ConfigError(f"setting 'store': unknown engine {settings.store!r} for `serve`; known: {known}")
-    module, cls, file_name = engine
-    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    factory: Any = getattr(importlib.import_module(module), cls)
-    store: EventStore = factory(Path(settings.data_dir) / file_name, settings=settings)
-    return store
 
 
 def create_app(settings: Settings, *, store: EventStore | None = None) -> FastAPI:

@@ -1,28 +1,26 @@
-"""`seclake serve --demo`: load a synthetic Defender export through the real mapper and ingest API.
+"""`seclake serve --demo`: load a synthetic Defender export through the real forwarder path.
 
 `run_demo(settings)` is the one entry point (called in a thread once the server listens): it creates an
-admin token, prints the URL and the token, then `load_demo` turns every Event Hub body of
-`seclake.synthetic.generate_export` into events with `seclake.sources.defender.map_body` and POSTs them,
-gzip-compressed, 1,000 per request, to the server's own ingest endpoint over HTTP, exactly as a
-forwarder would; the summary comes from `seclake.synthetic.summary.render_summary`.
-To switch the demo to the forwarder later, replace the body of `load_demo`.
+admin token, prints the URL and the token, then `load_demo` writes a synthetic continuous export
+(`seclake.synthetic.write_export`) into `<data_dir>/demo-export/` and hands that directory to the real
+forwarder (`seclake.forwarder.forward_files`: Defender mapper → batches → gzip POST to the server's own
+ingest endpoint, retries, checkpoints), exactly as `seclake forward` would. The summary is rendered
+from the very events the forwarder mapped (`seclake.synthetic.summary.render_summary`).
 """
 
 from __future__ import annotations
 
-import gzip
+import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
-import httpx
-import orjson
 from rich.console import Console
 
-from seclake.api.ingest import INGEST_PATH
 from seclake.control.scopes import ALL_SCOPES
 from seclake.control.tokens import create_token
 from seclake.logging import get_logger
@@ -32,9 +30,9 @@ __all__ = ["DemoStats", "load_demo", "run_demo", "server_url"]
 
 log = get_logger("demo")
 
-BATCH_EVENTS = 1_000
-MAX_ATTEMPTS = 20
 WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+DEMO_EXPORT_DIR = "demo-export"
+DEMO_STATE_DIR = "demo-forwarder"
 
 
 @dataclass
@@ -59,53 +57,37 @@ def server_url(settings: Settings) -> str:
     return f"http://{host}:{settings.port}"
 
 
-def _batches(images: int, seed: int, stats: DemoStats) -> Iterator[list[dict[str, Any]]]:
-    from seclake.sources.defender import map_body  # noqa: PLC0415 - demo-only dependencies
-    from seclake.synthetic import generate_export  # noqa: PLC0415
+def load_demo(url: str, token: str, *, images: int, seed: int, work_dir: Path) -> DemoStats:
+    """Generate an export under `work_dir` and forward it to `url`; every sent event was acknowledged."""
+    # demo-only dependencies: the server itself never imports the forwarder or the generator
+    from seclake.forwarder import ForwarderConfig, forward_files  # noqa: PLC0415
+    from seclake.sources.defender import MapResult, map_body  # noqa: PLC0415
+    from seclake.synthetic import write_export  # noqa: PLC0415
 
-    pending: list[dict[str, Any]] = []
-    for generated in generate_export(images, seed):
-        result = map_body(generated.body, enqueued_time=generated.enqueued_time)
+    stats = DemoStats()
+    started = time.perf_counter()
+    export_dir = work_dir / DEMO_EXPORT_DIR
+    write_export(export_dir, images, seed)
+
+    def recording_map(body: bytes | str, *, enqueued_time: datetime | None = None) -> MapResult:
+        result = map_body(body, enqueued_time=enqueued_time)
         stats.bodies += 1
         stats.records += result.records
         stats.skipped.update(result.skipped)
         stats.mapping_errors += len(result.errors)
-        pending.extend(result.events)
-        while len(pending) >= BATCH_EVENTS:
-            yield pending[:BATCH_EVENTS]
-            pending = pending[BATCH_EVENTS:]
-    if pending:
-        yield pending
+        stats.sent.extend(result.events)
+        return result
 
-
-def _post(client: httpx.Client, body: bytes, stats: DemoStats) -> None:
-    for _ in range(MAX_ATTEMPTS):
-        response = client.post(INGEST_PATH, content=body)
-        stats.requests += 1
-        if response.status_code == 202:
-            return
-        if response.status_code not in (429, 503):
-            raise RuntimeError(f"demo ingest refused: {response.status_code} {response.text[:300]}")
-        stats.retries += 1
-        time.sleep(float(response.headers.get("Retry-After", "1")))
-    raise RuntimeError(f"demo ingest still refused after {MAX_ATTEMPTS} attempts")
-
-
-def load_demo(url: str, token: str, *, images: int, seed: int) -> DemoStats:
-    """Generate, map and POST a synthetic export to `url`; returns what was sent (all of it acknowledged)."""
-    stats = DemoStats()
-    started = time.perf_counter()
-    headers = {
-        "Authorization": f"Api-Token {token}",
-        "Content-Type": "application/json",
-        "Content-Encoding": "gzip",
-    }
-    with httpx.Client(base_url=url, headers=headers, timeout=120.0) as client:
-        for batch in _batches(images, seed, stats):
-            _post(client, gzip.compress(orjson.dumps(batch), compresslevel=5), stats)
-            stats.events += len(batch)
-            stats.sent.extend(batch)
+    # A new export each run (its times follow the clock): start the forwarder's journal afresh too.
+    shutil.rmtree(work_dir / DEMO_STATE_DIR, ignore_errors=True)
+    config = ForwarderConfig(url=url, token=token, state_dir=work_dir / DEMO_STATE_DIR)
+    result = forward_files(config, [str(export_dir)], map_fn=recording_map)
+    stats.events = result.metrics.get("seclake_forwarder_events_sent_total", 0)
+    stats.requests = result.metrics.get("seclake_forwarder_requests_sent_total", 0)
+    stats.retries = result.metrics.get("seclake_forwarder_requests_retried_total", 0)
     stats.seconds = time.perf_counter() - started
+    if not result.drained:
+        raise RuntimeError("the forwarder stopped before every demo event was acknowledged")
     return stats
 
 
@@ -114,7 +96,7 @@ def _summary(stats: DemoStats, images: int, seed: int, stream: TextIO) -> None:
 
     print(
         f"demo: {stats.events} events from {stats.records} records in {stats.bodies} Event Hub bodies "
-        f"({images} images, seed {seed}) sent in {stats.requests} requests, {stats.seconds:.1f}s",
+        f"({images} images, seed {seed}) forwarded in {stats.requests} requests, {stats.seconds:.1f}s",
         file=stream,
     )
     if stats.skipped:
@@ -132,7 +114,7 @@ def run_demo(settings: Settings, *, images: int, seed: int, out: TextIO | None =
     print(f"seclake is running at {url}  (API docs: {url}/docs)", file=stream, flush=True)
     print(f"admin token (all scopes, shown once): {token}", file=stream, flush=True)
     try:
-        stats = load_demo(url, token, images=images, seed=seed)
+        stats = load_demo(url, token, images=images, seed=seed, work_dir=settings.data_dir)
     except Exception as exc:  # the server keeps running; say what went wrong
         log.error("demo_load_failed", error=str(exc), error_type=type(exc).__name__)
         print(f"demo data could not be loaded: {exc}", file=stream, flush=True)

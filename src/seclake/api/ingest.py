@@ -6,15 +6,16 @@
 
 Per request: read the body in chunks and stop one byte past `max_request_bytes` (413, nothing more is
 buffered) → `process_ingest` in a worker thread (decompression with its own limit, JSON, timestamps,
-ids; 400/413/415) → `store.submit` (429 at once when the writer queue is full) → await the commit →
-202 with no body. Nothing is acknowledged before it is durably stored (503 when storage fails).
+ids; 400/413/415) and `store.submit` (conversion to Arrow; 429 at once when the writer queue is full),
+both in one worker-thread hop → await the commit → 202 with no body. Nothing is acknowledged before it is durably stored (503 when storage fails).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, Any
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +26,10 @@ from seclake.api.metrics import Metrics
 from seclake.control import scopes
 from seclake.control.tokens import TokenInfo
 from seclake.errors import InputError, OverloadedError, RequestError, SeclakeError, StorageError
-from seclake.pipeline import process_ingest
+from seclake.pipeline import IngestBatch, process_ingest
+
+if TYPE_CHECKING:
+    from seclake.store.base import EventStore
 
 __all__ = ["INGEST_PATH", "LEGACY_PATH", "custom_path", "read_limited", "router"]
 
@@ -108,68 +112,94 @@ async def _ingest(request: Request, token: TokenInfo, source: str) -> Response:
         state.ingest_inflight -= 1
 
 
+def _prepare(
+    store: EventStore,
+    metrics: Metrics,
+    body: bytes,
+    *,
+    content_type: str | None,
+    content_encoding: str | None,
+    params: dict[str, str],
+    source: str,
+    token: TokenInfo,
+    max_bytes: int,
+) -> tuple[IngestBatch, Future[None] | None]:
+    """Process the body and hand its events to the writer (runs in a worker thread: one hop per request).
+
+    Everything per event — parsing, the pipeline, the store's conversion to Arrow in `submit` — runs
+    here, off the event loop, which only moves bytes and awaits commits.
+    """
+    batch = process_ingest(
+        body,
+        content_type=content_type,
+        content_encoding=content_encoding,
+        params=params,
+        source=source,
+        connection_id=token.connection_id,
+        connection_name=token.connection_name,
+        now_ns=time.time_ns(),
+        max_bytes=max_bytes,
+    )
+    if not batch.events:
+        return batch, None
+    try:
+        future = store.submit(batch.events, connection_id=token.connection_id, body_bytes=batch.body_bytes)
+    except InputError as exc:  # the store refused an event the pipeline let through: a bug, said as 400
+        metrics.rejected_events.labels(reason="bad_request").inc(len(batch.events))
+        raise RequestError(400, f"event not storable: {exc}") from exc
+    except SeclakeError as exc:  # OverloadedError: 429; StorageError (closed, writer stopped): 503
+        reason = "overloaded" if isinstance(exc, OverloadedError) else "storage_failure"
+        metrics.rejected_events.labels(reason=reason).inc(len(batch.events))
+        raise
+    return batch, future
+
+
 async def _process(request: Request, token: TokenInfo, source: str) -> Response:
     settings = request.app.state.settings
     metrics: Metrics = request.app.state.metrics
+    headers = request.headers
     try:
         body = await read_limited(request, settings.max_request_bytes)
         metrics.received_bytes.inc(len(body))
-        batch = await run_in_threadpool(
-            lambda: process_ingest(
-                body,
-                content_type=request.headers.get("content-type"),
-                content_encoding=request.headers.get("content-encoding"),
-                params=dict(request.query_params),
-                source=source,
-                connection_id=token.connection_id,
-                connection_name=token.connection_name,
-                now_ns=time.time_ns(),
-                max_bytes=settings.max_request_bytes,
-            )
+        batch, future = await run_in_threadpool(
+            _prepare,
+            request.app.state.store,
+            metrics,
+            body,
+            content_type=headers.get("content-type"),
+            content_encoding=headers.get("content-encoding"),
+            params=dict(request.query_params),
+            source=source,
+            token=token,
+            max_bytes=settings.max_request_bytes,
         )
     except RequestError as exc:
         metrics.rejected_requests.labels(reason=REJECT_REASONS.get(exc.status, str(exc.status))).inc()
         raise
+    except SeclakeError as exc:  # OverloadedError (429) or StorageError (503) from submit
+        reason = "overloaded" if isinstance(exc, OverloadedError) else "storage_failure"
+        metrics.rejected_requests.labels(reason=reason).inc()
+        raise
     count = len(batch.events)
     metrics.received_events.inc(count)
-    if count:
-        await _store(request, metrics, batch.events, token, batch.body_bytes)
+    if future is not None:
+        await _await_commit(metrics, future, count)
     metrics.count_warnings(batch.warnings)
     metrics.stored_events.inc(count)
     return Response(status_code=202)
 
 
-async def _store(
-    request: Request, metrics: Metrics, events: list[dict[str, Any]], token: TokenInfo, body_bytes: int
-) -> None:
-    """Submit to the writer and wait for the commit; the wait is shielded so a disconnect cannot cancel it."""
+async def _await_commit(metrics: Metrics, future: Future[None], count: int) -> None:
+    """Wait for the commit; shielded, so a client that disconnects cannot cancel the wait."""
     started = time.perf_counter()
-    reason = "storage_failure"
     try:
-        try:
-            future = request.app.state.store.submit(
-                events, connection_id=token.connection_id, body_bytes=body_bytes
-            )
-        except OverloadedError:
-            reason = "overloaded"
-            raise
-        except InputError as exc:  # the store refused an event the pipeline let through (e.g. a bad event.id)
-            reason = "bad_request"
-            raise RequestError(400, f"event not storable: {exc}") from exc
         await asyncio.shield(asyncio.wrap_future(future))
-    except RequestError:
-        metrics.rejected_events.labels(reason=reason).inc(len(events))
-        metrics.rejected_requests.labels(reason=reason).inc()
-        raise
-    except SeclakeError as exc:
-        metrics.rejected_events.labels(reason=reason).inc(len(events))
-        metrics.rejected_requests.labels(reason=reason).inc()
+    except Exception as exc:
+        metrics.rejected_events.labels(reason="storage_failure").inc(count)
+        metrics.rejected_requests.labels(reason="storage_failure").inc()
         if isinstance(exc, StorageError):
             raise
-        raise StorageError(f"storage refused the batch: {exc}") from exc
-    except Exception as exc:  # a writer bug must still answer 503, never acknowledge
-        metrics.rejected_events.labels(reason=reason).inc(len(events))
-        metrics.rejected_requests.labels(reason=reason).inc()
+        # a writer bug must still answer 503, never acknowledge
         raise StorageError(f"storage failed: {type(exc).__name__}: {exc}") from exc
     metrics.commit_seconds.observe(time.perf_counter() - started)
 

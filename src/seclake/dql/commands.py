@@ -20,7 +20,6 @@ from seclake.dql.program import (
     State,
     column_for,
     numbered,
-    projection,
     referenced_columns,
     select_from,
     star_with,
@@ -137,34 +136,6 @@ def limit(p: Program, state: State, lim: ast.Limit) -> State:
     if state.order:
         select = sb.order_by(select, *state.order)
     return state.then(p.add(sb.limit(select, n.const)))
-
-
-def dedup(p: Program, state: State, d: ast.Dedup) -> State:
-    """First record per key in the sort order: QUALIFY ROW_NUMBER() ... = 1, carrying only the fields
-    later commands read (`p.needed`, see seclake.dql.prune) through the window."""
-    c = p.exprs(state)
-    keys = [c.compile(k).sql for k in d.keys]
-    order = sort_keys(p, state, d.sort) if d.sort else state.order
-    window = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=keys,
-        order=exp.Order(expressions=list(order)) if order else None,
-    )
-    scope, items = _pruned(state, p.needed)
-    select = sb.qualify(select_from(state.source, items), exp.EQ(this=window, expression=sb.number(1)))
-    return state.then(p.add(select), scope)
-
-
-def _pruned(state: State, needed: frozenset[str] | None) -> tuple[Scope, list[exp.Expr]]:
-    """The scope and select list keeping the columns in `needed` (and a pending sort's columns);
-    `__attributes` stays when a needed name is not a column (it may be held there)."""
-    if needed is None:
-        return state.scope, [exp.Star()]
-    keep = needed | state.order_columns
-    columns = {n: col for n, col in state.scope.columns.items() if n in keep}
-    attributes = state.scope.attributes and not needed <= state.scope.columns.keys()
-    scope = Scope(columns, attributes)
-    return scope, projection(scope)
 
 
 def summarize(p: Program, state: State, s: ast.Summarize) -> State:

@@ -1,4 +1,8 @@
-"""Lowering of the commands that build more than one CTE: makeTimeseries, lookup, join, append."""
+"""Lowering of the commands that build more than one CTE: makeTimeseries, lookup, join, append.
+
+makeTimeseries empty bins (A1; dql.md is silent): count, countIf and countDistinct* give 0, as Grail
+shows in practice; every other aggregation gives null in a bin without records.
+"""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from seclake.dql import ast, commands, commands_fields, commands_multi
+from seclake.dql import ast, commands, commands_dedup, commands_fields, commands_multi
 from seclake.dql import sqlbuild as sb
 from seclake.dql.canonical import to_text
 from seclake.dql.errors import LIMIT_ERROR, SEMANTIC_ERROR, DQLError
@@ -61,7 +61,7 @@ LOWER: dict[type, Lower] = {
     ast.FieldsRename: commands_fields.fields_rename,
     ast.Sort: commands.sort,
     ast.Limit: commands.limit,
-    ast.Dedup: commands.dedup,
+    ast.Dedup: commands_dedup.dedup,
     ast.Summarize: commands.summarize,
     ast.Expand: commands.expand,
     ast.Parse: commands.parse_cmd,

@@ -27,14 +27,14 @@ import orjson
 
 from seclake.errors import RequestError
 
-__all__ = ["check_content_type", "decode_body", "parse_events"]
+__all__ = ["JSON_KINDS", "MAX_DEPTH", "check_content_type", "decode_body", "parse_events"]
 
 _JSON_TYPES = frozenset({"application/json", "text/json"})
 _UTF8 = frozenset({"utf-8", "utf8"})
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 _ZLIB_WBITS = zlib.MAX_WBITS
 _RAW_DEFLATE_WBITS = -zlib.MAX_WBITS
-_JSON_KINDS: dict[type, str] = {
+JSON_KINDS: dict[type, str] = {
     dict: "object",
     list: "array",
     str: "string",
@@ -45,7 +45,7 @@ _JSON_KINDS: dict[type, str] = {
 }
 # Most nesting passes spent locating the element of a JSON syntax error (bounds the error path's cost).
 _LOCATE_MAX_PASSES = 32
-_MAX_DEPTH = 254  # levels of nesting orjson.dumps writes (the event object itself included)
+MAX_DEPTH = 254  # levels of nesting orjson.dumps writes (the event object itself included)
 
 
 def check_content_type(content_type: str | None) -> None:
@@ -168,8 +168,12 @@ def _syntax_error(body: bytes, exc: orjson.JSONDecodeError) -> RequestError:
     )
 
 
-def parse_events(body: bytes) -> list[dict[str, Any]]:
-    """One orjson parse; a single object is a batch of one. Rejects anything but objects (400)."""
+def parse_events(body: bytes, *, check_depth: bool = True) -> list[dict[str, Any]]:
+    """One orjson parse; a single object is a batch of one. Rejects anything but objects (400).
+
+    `check_depth=False` leaves the nesting check of an array's elements to the caller (the pipeline's
+    `keep_raw` step dumps every event anyway and names the index of one nested too deeply).
+    """
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -178,18 +182,19 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
         try:
             orjson.dumps(data)
         except orjson.JSONEncodeError:
-            raise RequestError(400, f"the event is nested deeper than {_MAX_DEPTH} levels") from None
+            raise RequestError(400, f"the event is nested deeper than {MAX_DEPTH} levels") from None
         return [data]
     if type(data) is not list:
-        kind = _JSON_KINDS.get(type(data), type(data).__name__)
+        kind = JSON_KINDS.get(type(data), type(data).__name__)
         raise RequestError(400, f"request body must be a JSON object or an array of objects, got {kind}")
     for index, element in enumerate(data):
         if type(element) is not dict:
-            kind = _JSON_KINDS.get(type(element), type(element).__name__)
+            kind = JSON_KINDS.get(type(element), type(element).__name__)
             raise RequestError(
                 400, f"element {index} of the array must be a JSON object, got {kind}", index=index
             )
-    _check_depth(data)
+    if check_depth:
+        _check_depth(data)
     return data
 
 
@@ -208,7 +213,7 @@ def _check_depth(events: list[dict[str, Any]]) -> None:
             except orjson.JSONEncodeError:
                 raise RequestError(
                     400,
-                    f"element {index} of the array is nested deeper than {_MAX_DEPTH} levels",
+                    f"element {index} of the array is nested deeper than {MAX_DEPTH} levels",
                     index=index,
                 ) from None
         # Only the array's own level was too many: each event on its own can be written.

@@ -47,7 +47,7 @@ def process_ingest(
     body_bytes = len(body)
     check_content_type(content_type)
     decoded = decode_body(body, content_encoding, max_bytes)
-    events = parse_events(decoded)
+    events = parse_events(decoded, check_depth=False)  # keep_raw checks the depth
     context = IngestContext(
         source=source,
         now_ns=now_ns,

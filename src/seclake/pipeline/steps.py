@@ -16,7 +16,9 @@ from typing import Any
 
 import orjson
 
+from seclake.errors import RequestError
 from seclake.model import EVENT_KIND, FIELDS, FieldType, Problem
+from seclake.pipeline.body import JSON_KINDS, MAX_DEPTH
 from seclake.pipeline.checks import metric_key, problems_of
 from seclake.pipeline.enrich import (
     INGEST_WARNINGS,
@@ -31,6 +33,7 @@ from seclake.pipeline.timestamps import MAX_FUTURE_NS, to_ns
 __all__ = ["STEPS", "Batch", "IngestContext", "run_steps"]
 
 RAW_DATA = "dt.raw_data"
+_NUMBER_TYPES = (int, float)  # exact types: a bool is not an id
 # Timestamp fields a sender may give besides `timestamp` (dt.ingest.time is the pipeline's own).
 OTHER_TIMESTAMP_FIELDS: tuple[str, ...] = tuple(
     name
@@ -66,17 +69,48 @@ class Batch:
 
 
 def keep_raw(batch: Batch) -> None:
-    """Compact JSON of each element as received, for `dt.raw_data` when the sender gives none."""
+    """Compact JSON of each element as received, for `dt.raw_data` when the sender gives none.
+
+    The one `orjson.dumps` per event also proves the event can be written back as JSON (orjson writes
+    254 levels of nesting but reads 1024): one too deep is a 400 naming its index. Events that bring
+    their own `dt.raw_data` are dumped only for that check.
+    """
     dumps = orjson.dumps
-    batch.raw = [None if RAW_DATA in e else dumps(e).decode() for e in batch.events]
+    raw: list[str | None] = []
+    append = raw.append
+    for index, event in enumerate(batch.events):
+        try:
+            text = dumps(event)
+        except orjson.JSONEncodeError:
+            raise RequestError(
+                400, f"element {index} of the array is nested deeper than {MAX_DEPTH} levels", index=index
+            ) from None
+        append(None if RAW_DATA in event else text.decode())
+    batch.raw = raw
 
 
 def assign_event_id(batch: Batch) -> None:
-    """A deterministic `event.id` for events without one (see `seclake.pipeline.enrich`)."""
+    """Every event gets a non-empty string `event.id` (the store's key).
+
+    Missing or null: a deterministic hash (see `seclake.pipeline.enrich`); a number: its decimal text;
+    anything else (an empty string, a bool, an object, ...) is a 400 naming the element.
+    """
     salt = id_salt(batch.context.source, batch.context.connection_id)
-    for event in batch.events:
-        if event.get("event.id") is None:
+    for index, event in enumerate(batch.events):
+        value = event.get("event.id")
+        if type(value) is str and value:
+            continue
+        if value is None:
             event["event.id"] = event_id(event, salt)
+        elif type(value) in _NUMBER_TYPES:
+            event["event.id"] = str(value)
+        else:
+            raise RequestError(
+                400,
+                f"element {index} of the array: event.id must be a non-empty string or a number, "
+                f"got {JSON_KINDS.get(type(value), type(value).__name__)} {value!r:.60}",
+                index=index,
+            )
 
 
 def normalize_timestamps(batch: Batch) -> None:

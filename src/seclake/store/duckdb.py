@@ -21,7 +21,9 @@ every stored id); a dedup view (QUALIFY row_number() ... = 1) would add seconds 
   concurrent insert can slip between the check and the insert.
 
 Read path: `query` runs one SELECT on its own cursor of the same database (DuckDB's MVCC: readers see
-the last commit and never block the writer); a timer calls `interrupt()` on the timeout.
+the last commit and never block the writer); a timer calls `interrupt()` on the timeout. External
+access (files, network, extensions) is switched off for the whole database once it is open, so even a
+SELECT cannot read `/etc/passwd` through `read_csv`.
 """
 
 from __future__ import annotations
@@ -113,6 +115,11 @@ class DuckDBStore:
         try:
             self._db = duckdb.connect(str(self.path))
             self._migrate()
+            self._db.execute("LOAD json")  # the attributes column's type: loaded before the lock below
+            # Defense in depth for the read path (DQL is its only caller): no file, network or extension
+            # access from SQL (read_csv('/etc/passwd'), COPY, ATTACH, INSTALL). The database's own file
+            # and WAL, and Arrow batches registered by the writer, are unaffected. Cannot be undone.
+            self._db.execute("SET enable_external_access = false")
         except duckdb.Error as exc:
             raise StorageError(f"cannot open the event store {self.path}: {exc}") from exc
         self._cursor_lock = threading.Lock()

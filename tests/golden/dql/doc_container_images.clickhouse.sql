@@ -13,7 +13,7 @@ WITH s0 AS (
     "object.type" = 'CONTAINER_IMAGE'
 ), s2 AS (
   SELECT
-    *
+    "container_image.digest"
   FROM s1
   QUALIFY
     ROW_NUMBER() OVER (PARTITION BY "container_image.digest" ORDER BY "timestamp" DESC) = 1

@@ -13,15 +13,22 @@ WITH s0 AS (
     "object.type" = 'CONTAINER_IMAGE'
 ), s2 AS (
   SELECT
-    *
+    ARG_MAX_NULL(
+      {'container_image.digest': "container_image.digest"},
+      (NOT "timestamp" IS NULL, "timestamp")
+    ) AS "__row"
   FROM s1
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "container_image.digest" ORDER BY "timestamp" DESC) = 1
+  GROUP BY
+    "container_image.digest"
 ), s3 AS (
   SELECT
-    COUNT(*) AS "containerImages"
+    STRUCT_EXTRACT("__row", 'container_image.digest') AS "container_image.digest"
   FROM s2
+), s4 AS (
+  SELECT
+    COUNT(*) AS "containerImages"
+  FROM s3
 )
 SELECT
   "containerImages"
-FROM s3
+FROM s4

@@ -19,7 +19,11 @@ WITH s0 AS (
     )
 ), s2 AS (
   SELECT
-    *
+    "dt.security.risk.level",
+    "object.id",
+    "component.name",
+    "component.version",
+    "vulnerability.id"
   FROM s1
   QUALIFY
     ROW_NUMBER() OVER (

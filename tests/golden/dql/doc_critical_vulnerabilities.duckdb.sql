@@ -17,24 +17,35 @@ WITH s0 AS (
     AND NOT "component.name" IS NULL
 ), s2 AS (
   SELECT
-    *
+    ARG_MAX_NULL(
+      {'dt.security.risk.level': "dt.security.risk.level", 'object.id': "object.id", 'component.name': "component.name", 'component.version': "component.version", 'vulnerability.id': "vulnerability.id"},
+      (NOT "timestamp" IS NULL, "timestamp")
+    ) AS "__row"
   FROM s1
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY "object.id", "vulnerability.id", "component.name", "component.version"
-      ORDER BY "timestamp" DESC
-    ) = 1
+  GROUP BY
+    "object.id",
+    "vulnerability.id",
+    "component.name",
+    "component.version"
 ), s3 AS (
   SELECT
-    *
+    STRUCT_EXTRACT("__row", 'dt.security.risk.level') AS "dt.security.risk.level",
+    STRUCT_EXTRACT("__row", 'object.id') AS "object.id",
+    STRUCT_EXTRACT("__row", 'component.name') AS "component.name",
+    STRUCT_EXTRACT("__row", 'component.version') AS "component.version",
+    STRUCT_EXTRACT("__row", 'vulnerability.id') AS "vulnerability.id"
   FROM s2
-  WHERE
-    "dt.security.risk.level" = 'CRITICAL'
 ), s4 AS (
   SELECT
-    COUNT(DISTINCT "vulnerability.id") AS "Vulnerabilities"
+    *
   FROM s3
+  WHERE
+    "dt.security.risk.level" = 'CRITICAL'
+), s5 AS (
+  SELECT
+    COUNT(DISTINCT "vulnerability.id") AS "Vulnerabilities"
+  FROM s4
 )
 SELECT
   "Vulnerabilities"
-FROM s4
+FROM s5

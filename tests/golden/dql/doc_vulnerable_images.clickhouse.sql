@@ -13,7 +13,14 @@ WITH s0 AS (
     "event.type" = 'VULNERABILITY_FINDING'
 ), s2 AS (
   SELECT
-    *
+    "object.id",
+    "component.name",
+    "component.version",
+    "vulnerability.id",
+    "container_image.digest",
+    "container_image.registry",
+    "container_image.repository",
+    "container_image.tags"
   FROM s1
   QUALIFY
     ROW_NUMBER() OVER (

@@ -44,12 +44,28 @@ def test_fetch_time_filter_is_a_plain_range_on_timestamp() -> None:
     assert cq.timeframe == (NOW - timedelta(days=7), NOW)
 
 
-def test_dedup_uses_qualify_row_number() -> None:
+def test_dedup_is_a_group_by_with_arg_max_when_later_fields_are_known() -> None:
     cq = compile_query(
         CASES["doc_container_images"], dialect="duckdb", now=NOW, default_from=None, default_to=None
+    )
+    assert "ARG_MAX_NULL({'container_image.digest': \"container_image.digest\"}" in cq.sql
+    assert 'GROUP BY "container_image.digest"' in cq.sql and "ROW_NUMBER" not in cq.sql
+    assert "JSON" not in cq.sql.upper().replace("SECURITY_EVENTS", "")
+
+
+def test_dedup_uses_qualify_row_number_otherwise() -> None:
+    cq = compile_query(
+        CASES["doc_container_images"], dialect="clickhouse", now=NOW, default_from=None, default_to=None
     )
     assert (
         'QUALIFY ROW_NUMBER() OVER (PARTITION BY "container_image.digest" ORDER BY "timestamp" DESC) = 1'
         in cq.sql
     )
-    assert "JSON" not in cq.sql.upper().replace("SECURITY_EVENTS", "")
+    cq = compile_query(  # the whole record reaches the output: every field is carried
+        "fetch security.events | dedup {object.id}, sort: {timestamp desc}",
+        dialect="duckdb",
+        now=NOW,
+        default_from=None,
+        default_to=None,
+    )
+    assert "SELECT * FROM s0 QUALIFY ROW_NUMBER() OVER (PARTITION BY" in cq.sql

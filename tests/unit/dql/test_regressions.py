@@ -312,3 +312,37 @@ def test_take_first_after_sort_in_clickhouse_uses_row_numbers() -> None:
     )
     assert "ROW_NUMBER() OVER (ORDER BY" in cq.sql and 'argMin("event.id", "__rn")' in cq.sql
     sqlglot.parse_one(cq.sql, read="clickhouse")
+
+
+# ── P1: dedup carries only the fields later commands read (DuckDB: GROUP BY + arg_max_null) ──
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("timestamp desc", {"VULNERABILITY_FINDING": ("e1", 2), "DETECTION_FINDING": ("e2", 0.5)}),
+        ("timestamp asc", {"VULNERABILITY_FINDING": ("e1", 2), "DETECTION_FINDING": ("e3", "a")}),
+        ("object.id desc", {"VULNERABILITY_FINDING": ("e1", 2), "DETECTION_FINDING": ("e2", 0.5)}),
+        (
+            "object.id asc",
+            {"VULNERABILITY_FINDING": ("e1", 2), "DETECTION_FINDING": ("e2", 0.5)},
+        ),  # nulls last
+    ],
+)
+def test_p1_dedup_keeps_the_first_record_per_key(
+    store: DuckDBStore, sort: str, expected: dict[str, tuple[str, object]]
+) -> None:
+    text = f"fetch security.events | dedup {{event.type}}, sort: {{{sort}}} | fields event.type, event.id, custom.n"
+    cq = compile_query(text, dialect="duckdb", now=NOW, default_from=None, default_to=None)
+    assert "ARG_M" in cq.sql and "ROW_NUMBER" not in cq.sql
+    rows = run(store, text)
+    assert {r["event.type"]: (r["event.id"], r["custom.n"]) for r in rows} == expected
+
+
+def test_p1_dedup_then_sort_then_limit_keeps_the_order(store: DuckDBStore) -> None:
+    rows = run(
+        store,
+        "fetch security.events | sort event.id desc | dedup {event.type}, sort: {timestamp desc} "
+        "| fields event.id, event.type | limit 5",
+    )
+    assert [r["event.id"] for r in rows] == ["e2", "e1"]

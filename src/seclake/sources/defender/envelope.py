@@ -29,6 +29,15 @@ _RECORDS = msgspec.json.Decoder(list[msgspec.Raw])
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
+class _Wrapper(msgspec.Struct, forbid_unknown_fields=True):
+    """`{"records": [...]}` spelled exactly so (other casings go through `_MEMBERS`)."""
+
+    records: list[msgspec.Raw]
+
+
+_WRAPPER = msgspec.json.Decoder(_Wrapper)
+
+
 def decode_body(body: bytes | str) -> list[Any]:
     """The records of one Event Hub body; raises MappingError (path `$`) when it is not usable JSON."""
     if isinstance(body, str):
@@ -79,6 +88,10 @@ def split_body(body: bytes | str) -> Sequence[msgspec.Raw | bytes] | None:
             return _RECORDS.decode(data)
         if first != b"{":
             return None
+        try:
+            return _WRAPPER.decode(data).records  # one pass for the usual wrapper
+        except msgspec.ValidationError:
+            pass
         members = _MEMBERS.decode(data)
         if len(members) == 1:
             ((key, value),) = members.items()

@@ -46,7 +46,6 @@ from seclake.sources.defender.schema import (
     Status,
 )
 from seclake.sources.defender.subassessments import (
-    COPIES,
     MDVM_SCANNER,
     QUALYS_SCANNER,
     image_context,
@@ -62,9 +61,11 @@ _P = "$.properties"
 _AD = _P + ".additionalData"
 _NO_STATUS = Status()
 _NO_SOFTWARE = Software()
+_FINDING = base_event(EventType.VULNERABILITY_FINDING)
 _VULNERABILITIES = Memo()
 _LEGACY = Memo()
 _ABSENT = (b"", b"null")
+_PASCAL_STARTS = frozenset(b"$TIP")
 _IMAGES = Memo()
 _KUBERNETES = Memo()
 
@@ -80,7 +81,9 @@ def clear_memos() -> None:
 
 def _decode(text: Text) -> Record | None:
     """The record as structs when it has the canonical shape in one casing; None otherwise."""
-    for decoder in (RECORD, PASCAL_RECORD):
+    view = memoryview(text)
+    pascal = len(view) > 2 and view[2] in _PASCAL_STARTS  # the .NET shape starts with "$type" (or "Type")
+    for decoder in (PASCAL_RECORD, RECORD) if pascal else (RECORD, PASCAL_RECORD):
         try:
             return decoder.decode(text)
         except msgspec.DecodeError:  # ValidationError included: another shape, casing or type
@@ -128,29 +131,33 @@ def _derive_kubernetes(out: dict[str, Any], text: Text) -> None:
     kubernetes_context(_blocks(text)[2], out)
 
 
-# Record id (lowercased) → what follows from it, cached by the part before the id's last "/" (the
-# sub-assessment's own name), which every finding of one image assessment shares: (scope of the
-# assessment key, end of the assessed resource in the id, as `images.resource_of` cuts it).
-_ID_FACTS: dict[str, tuple[ContainerScope | None, int]] = {}
+# (record id lowercased up to its last "/", assessedResourceType) → (container scope, as
+# `mapper._container_scope` finds it, or None; end of the assessed resource in the id, as
+# `images.resource_of` cuts it). Every finding of one image assessment shares the key: only the
+# sub-assessment's own name, after the last "/", differs.
+_ID_FACTS: dict[tuple[str, str | None], tuple[ContainerScope | None, int]] = {}
 _RESOURCE_END = "/providers/microsoft.security/assessments/"
 
 
-def _id_facts(lowered: str) -> tuple[ContainerScope | None, int]:
-    """`CONTAINER_KEYS[assessment_key(id)]` and the `resource_of` cut of an ASCII record id, lowercased."""
+def _id_facts(lowered: str, resource_type: str | None) -> tuple[ContainerScope | None, int]:
+    """Scope and resource cut of a record with an ASCII id (lowercased) containing "/"."""
     head = lowered[: lowered.rfind("/")]
-    facts = _ID_FACTS.get(head)
+    facts = _ID_FACTS.get((head, resource_type))
     if facts is None:
-        if head.endswith("/assessments"):  # the key would be the last segment itself: not shared
-            return CONTAINER_KEYS.get(assessment_key(lowered) or ""), lowered.rfind(_RESOURCE_END)
-        facts = CONTAINER_KEYS.get(assessment_key(head) or ""), head.rfind(_RESOURCE_END)
-        if len(_ID_FACTS) >= 4096:
-            _ID_FACTS.clear()
-        _ID_FACTS[head] = facts
+        whole = head.endswith("/assessments")  # the key would be the last segment itself: not shared
+        source = lowered if whole else head
+        facts = (
+            _scope(CONTAINER_KEYS.get(assessment_key(source) or ""), resource_type),
+            source.rfind(_RESOURCE_END),
+        )
+        if not whole:
+            if len(_ID_FACTS) >= 4096:
+                _ID_FACTS.clear()
+            _ID_FACTS[head, resource_type] = facts
     return facts
 
 
 def _scope(key_scope: ContainerScope | None, resource_type: str | None) -> ContainerScope | None:
-    """The container scope, as `mapper._container_scope` finds it; None when not a container finding."""
     if not resource_type:
         return key_scope
     type_scope = CONTAINER_RESOURCE_TYPES.get(resource_type.lower())
@@ -172,7 +179,7 @@ def _kind(rtype: str | None) -> RecordKind:
 
 
 def map_fast(text: Text, enqueued: Timestamp | None) -> dict[str, Any] | None:
-    """The event of an MDVM container-image sub-assessment of the canonical shape, else None."""
+    """The event of a container-image sub-assessment of the canonical shape, else None."""
     rec = _decode(text)
     if rec is None or (_KINDS.get(rec.type) or _kind(rec.type)) is not RecordKind.SUB_ASSESSMENT:
         return None
@@ -181,22 +188,8 @@ def map_fast(text: Text, enqueued: Timestamp | None) -> dict[str, Any] | None:
     rid = rec.id
     if props is None or ad is None or not rid or not rid.isascii() or "/" not in rid:
         return None
-    lowered = rid.lower()
-    key_scope, cut = _id_facts(lowered)
-    scope = _scope(key_scope, ad.assessedResourceType)
-    if scope is None:
-        return None
     try:
-        return _finding(
-            rec,
-            props,
-            ad,
-            scope=scope,
-            lowered_id=lowered,
-            resource=rid[:cut] if cut > 0 else rid,
-            text=text,
-            enqueued=enqueued,
-        )
+        return _finding(rec, props, ad, text, enqueued)
     except BodyFallback:
         raise
     except Exception:  # FieldProblem, or a bug: the careful path reports either, with its path
@@ -204,17 +197,15 @@ def map_fast(text: Text, enqueued: Timestamp | None) -> dict[str, Any] | None:
 
 
 def _finding(
-    rec: Record,
-    props: Properties,
-    ad: Additional,
-    *,
-    scope: ContainerScope,
-    lowered_id: str,
-    resource: str,
-    text: Text,
-    enqueued: Timestamp | None,
+    rec: Record, props: Properties, ad: Additional, text: Text, enqueued: Timestamp | None
 ) -> dict[str, Any] | None:
     """`subassessments.map_subassessment`, step for step, for a record that decoded into the structs."""
+    rid: str = rec.id  # type: ignore[assignment]  # checked by map_fast
+    lowered_id = rid.lower()
+    scope, cut = _id_facts(lowered_id, ad.assessedResourceType)
+    if scope is None:
+        return None
+    resource = rid[:cut] if cut > 0 else rid
     generated = parse_timestamp(props.timeGenerated) if props.timeGenerated else None
     if generated is None:
         return None
@@ -223,14 +214,15 @@ def _finding(
     sd = _NO_SOFTWARE if legacy else ad.softwareDetails or _NO_SOFTWARE
     status = props.status or _NO_STATUS
 
-    event = base_event(EventType.VULNERABILITY_FINDING)
+    event = _FINDING.copy()
     event["timestamp"] = enqueued[1] if enqueued is not None and enqueued[0] > generated[0] else generated[1]
     event["finding.time.created"] = generated[1]
-    blocks = (props, sd)
-    for field, block, key in _COPIES:
-        value = getattr(blocks[block], key)
-        if value:
-            event[field] = value
+    if props.description:  # subassessments.COPIES, spelled out (held equal by a test)
+        event["vulnerability.description"] = props.description
+    if props.remediation:
+        event["vulnerability.remediation.description"] = props.remediation
+    if sd.version:
+        event["component.version"] = sd.version
     if legacy:
         legacy_key = (
             bytes(ad.cve),
@@ -240,7 +232,10 @@ def _finding(
             status.severity,
             ad.patchable,
         )
-        _LEGACY.apply(legacy_key, _derive_legacy, event, text)
+        fields, lists = _LEGACY.get(legacy_key) or _LEGACY.fill(legacy_key, _derive_legacy, text)
+        event.update(fields)
+        for name in lists:  # every event gets its own lists
+            event[name] = fields[name].copy()
     else:
         vuln_key = (
             bytes(ad.vulnerabilityDetails),
@@ -249,8 +244,17 @@ def _finding(
             status.severity,
             ad.cvssV30Score,
         )
-        _VULNERABILITIES.apply(vuln_key, _derive_vulnerability, event, text)
-        _remediation(sd, event)
+        fields, lists = _VULNERABILITIES.get(vuln_key) or _VULNERABILITIES.fill(
+            vuln_key, _derive_vulnerability, text
+        )
+        event.update(fields)
+        for name in lists:
+            event[name] = fields[name].copy()
+        fixed = sd.fixedVersion
+        available = bool(fixed) or (sd.fixStatus or "").lower() == "fixavailable" or sd.patchable
+        event["vulnerability.remediation.status"] = "AVAILABLE" if available else "NOT_AVAILABLE"
+        if fixed:
+            event["vulnerability.remediation.fix_versions"] = [fixed]
     action = _action(rec)
     code = (status.code or "").lower()
     resolved = code == "healthy" or (action or "").lower() == "delete"
@@ -269,7 +273,12 @@ def _finding(
         generated[1],
         legacy,
     )
-    _IMAGES.apply(image_key, _derive_image, event, text, resource, scope, generated, legacy)
+    fields, lists = _IMAGES.get(image_key) or _IMAGES.fill(
+        image_key, _derive_image, text, resource, scope, generated, legacy
+    )
+    event.update(fields)
+    for name in lists:
+        event[name] = fields[name].copy()
     if scope.runtime:
         _KUBERNETES.apply(bytes(ad.kubernetesDetails), _derive_kubernetes, event, text)
 
@@ -291,14 +300,6 @@ def _finding(
     return event
 
 
-def _remediation(sd: Software, event: dict[str, Any]) -> None:
-    fixed = sd.fixedVersion
-    available = bool(fixed) or (sd.fixStatus or "").lower() == "fixavailable" or sd.patchable
-    event["vulnerability.remediation.status"] = "AVAILABLE" if available else "NOT_AVAILABLE"
-    if fixed:
-        event["vulnerability.remediation.fix_versions"] = [fixed]
-
-
 def _action(rec: Record) -> str | None:
     """`common.enrichment_action` over the structs: the first non-empty action, most specific block first."""
     block = rec.subAssessmentEventDataEnrichment
@@ -311,5 +312,9 @@ def _action(rec: Record) -> str | None:
     return block.action if block is not None and block.action else None
 
 
-# subassessments.COPIES with the block names as indexes into (properties, softwareDetails).
-_COPIES = tuple((field, ("props", "sd").index(block), key) for field, block, key in COPIES)
+# The fast path spells these copies out; a test holds it to the table.
+COPIED: tuple[tuple[str, str, str], ...] = (
+    ("vulnerability.description", "props", "description"),
+    ("vulnerability.remediation.description", "props", "remediation"),
+    ("component.version", "sd", "version"),
+)

@@ -8,6 +8,7 @@ rule turns the re-delivery into a no-op.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from hashlib import blake2b
 from typing import Any
 
@@ -73,6 +74,7 @@ def scan_id(image_ref: str, scan_time: str) -> str:
     return digest_id("scan", image_ref, scan_time)
 
 
+@lru_cache(maxsize=4096)  # a scan is implied again by every body holding one of its findings
 def scan_event_id(scan: str) -> str:
     """`event.id` of the VULNERABILITY_SCAN event of a scan: one event per scan, however it is reported."""
     return digest_id("scan-event", scan)

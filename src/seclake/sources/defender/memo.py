@@ -24,20 +24,30 @@ class Memo:
     def __init__(self, limit: int = 4096) -> None:
         self._parts: dict[Hashable, Part] = {}
         self._limit = limit
+        self.get = (
+            self._parts.get
+        )  # `get(key) -> Part | None`: the hit path of hot callers, without a call layer
+
+    def fill(self, key: Hashable, derive: Callable[..., None], *args: Any) -> Part:
+        """Derive the part for `key` (a miss of `get`) and keep it; a raising `derive` keeps nothing."""
+        fields: dict[str, Any] = {}
+        derive(fields, *args)
+        part = (fields, tuple(k for k, v in fields.items() if type(v) is list))
+        if len(self._parts) >= self._limit:
+            self._parts.clear()
+        self._parts[key] = part
+        return part
 
     def apply(
         self, key: Hashable | None, derive: Callable[..., None], event: dict[str, Any], *args: Any
     ) -> None:
         """Derive (or recall) the fields for `key` into `event`; `key` None means "do not memoize"."""
-        part = self._parts.get(key) if key is not None else None
-        if part is None:
+        if key is None:
             fields: dict[str, Any] = {}
-            derive(fields, *args)  # may raise; nothing is stored then
+            derive(fields, *args)
             part = (fields, tuple(k for k, v in fields.items() if type(v) is list))
-            if key is not None:
-                if len(self._parts) >= self._limit:
-                    self._parts.clear()
-                self._parts[key] = part
+        else:
+            part = self._parts.get(key) or self.fill(key, derive, *args)
         fields, lists = part
         event.update(fields)
         if lists:

@@ -59,10 +59,7 @@ _AD = _P + ".additionalData"
 def scan_from_finding(finding: dict[str, Any]) -> dict[str, Any]:
     """The COMPLETED scan event implied by a container-image finding."""
     event = base_event(EventType.VULNERABILITY_SCAN)
-    for name in SHARED_FIELDS:
-        value = finding.get(name)
-        if value is not None:
-            event[name] = value
+    event.update({name: finding[name] for name in SHARED_FIELDS if finding.get(name) is not None})
     event["scan.status"] = "COMPLETED"
     event["scan.time.completed"] = finding["finding.time.created"]
     event["event.id"] = scan_event_id(finding["scan.id"])
