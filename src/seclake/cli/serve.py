@@ -9,6 +9,7 @@ A flag that is not given is left to `SECLAKE_*`, then seclake.toml, then the def
 from __future__ import annotations
 
 import inspect
+import sys
 import threading
 import time
 from dataclasses import fields
@@ -22,6 +23,11 @@ from seclake.settings import Settings, env_var, load_settings
 
 __all__ = ["register", "serve_settings", "setting_options"]
 
+# Seconds a thread may hold the GIL while another waits (Python's default: 0.005). Shorter hands the
+# GIL back sooner to the event loop and to the writer thread between its DuckDB calls, so commits and
+# HTTP I/O are not stuck behind a request thread's pipeline work (benchmarks/bench_ingest.py
+# --switch-interval compares; see that benchmark's figures). Process-wide, so set here, not in a library.
+SWITCH_INTERVAL_S = 0.0005
 DEMO_IMAGES = 20
 DEMO_SEED = 7
 STARTUP_TIMEOUT_S = 60.0
@@ -54,11 +60,14 @@ def serve_settings(**flags: Any) -> Settings:
     return load_settings({name: value for name, value in flags.items() if value is not None})
 
 
-def _run(settings: Settings, *, demo: bool, demo_images: int, demo_seed: int) -> None:
+def _run(
+    settings: Settings, *, demo: bool, demo_images: int, demo_seed: int, switch_interval: float
+) -> None:
     from seclake.api.app import create_app  # noqa: PLC0415 - keeps `seclake --help` fast
     from seclake.logging import configure_logging  # noqa: PLC0415
 
     configure_logging(settings.log_level)
+    sys.setswitchinterval(switch_interval)
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     config = uvicorn.Config(
         create_app(settings),
@@ -98,10 +107,22 @@ def _serve(
         DEMO_IMAGES, "--demo-images", help="Container images in the demo export."
     ),
     demo_seed: int = typer.Option(DEMO_SEED, "--demo-seed", help="Seed of the demo export."),
+    switch_interval: float = typer.Option(
+        SWITCH_INTERVAL_S,
+        "--switch-interval",
+        min=0.00001,
+        help="Python's thread switch interval in seconds for the server process (tuning).",
+    ),
     **settings_flags: Any,
 ) -> None:
     """Run the platform: ingest API, query API, token API, metrics."""
-    _run(serve_settings(**settings_flags), demo=demo, demo_images=demo_images, demo_seed=demo_seed)
+    _run(
+        serve_settings(**settings_flags),
+        demo=demo,
+        demo_images=demo_images,
+        demo_seed=demo_seed,
+        switch_interval=switch_interval,
+    )
 
 
 _own = [p for p in inspect.signature(_serve).parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]

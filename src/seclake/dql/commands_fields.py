@@ -97,8 +97,11 @@ def fields_remove(p: Program, state: State, f: ast.FieldsRemove) -> State:
     scope.attributes = state.scope.attributes
     items: list[exp.Expr] = [sb.col(n) for n in scope.columns]
     if scope.attributes:
-        if all("*" not in pat and pat in state.scope.columns for pat in f.patterns):
-            items.append(sb.col(ATTRIBUTES_COLUMN))  # only typed columns removed: the attributes as they are
+        typed_only = all(
+            "*" not in pat and pat in state.scope.columns and pat not in p.misfits for pat in f.patterns
+        )
+        if typed_only:  # only typed columns removed (none with misfits held in the attributes)
+            items.append(sb.col(ATTRIBUTES_COLUMN))
         else:
             items.append(sb.alias(_attributes_filtered(p, f.patterns, keep=False), ATTRIBUTES_COLUMN))
     return state.then(p.add(select_from(state.source, items)), scope)

@@ -21,7 +21,7 @@ from seclake.dql.canonical import to_text
 from seclake.dql.errors import LIMIT_ERROR, SEMANTIC_ERROR, DQLError
 from seclake.dql.parser import parse
 from seclake.dql.program import Program, State, projection
-from seclake.dql.prune import needed_after
+from seclake.dql.prune import Needed, needed_after
 from seclake.dql.sqlbuild import Dialect
 from seclake.dql.timeutil import from_ns, to_ns
 from seclake.store.schema import ATTRIBUTES_COLUMN
@@ -91,7 +91,9 @@ def compile_pipeline(p: Program, query: ast.Query) -> State:
     if not isinstance(first, ast.Fetch):
         raise _semantic(p, "a query starts with fetch (e.g. fetch security.events)", first)
     state = commands.fetch(p, None, first)
-    needs = needed_after(query.commands)
+    needs: list[Needed] = [None] * len(query.commands)
+    if any(isinstance(c, ast.Dedup) for c in query.commands):  # only dedup reads them
+        needs = needed_after(query.commands)
     for cmd, needed in zip(query.commands[1:], needs[1:], strict=True):
         if isinstance(cmd, ast.Fetch):
             raise _semantic(p, "fetch can only be the first command", cmd)

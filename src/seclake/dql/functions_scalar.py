@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from seclake.dql.expressions import ExprCompiler
 
 Build = Callable[["ExprCompiler", ast.FunctionCall], Typed]
-_NULL = Typed(exp.Null(), "null", const=None)
 _JSON_ARRAY = {"duckdb": "ARRAY", "clickhouse": "Array"}
 
 
@@ -148,7 +147,9 @@ def _choice(node: exp.Expr, typ: str | None, as_json: bool) -> Typed:
 def _if(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
     cond, then = c.condition(c.plain(e.args[0])), _arg(c, e, 1)
     other_node = e.named_arg("else") or (e.args[2] if len(e.args) > 2 else None)
-    other = c.compile(c.plain(other_node)) if other_node is not None else _NULL
+    other = (
+        c.compile(c.plain(other_node)) if other_node is not None else Typed(exp.Null(), "null", const=None)
+    )
     (then_sql, other_sql), typ, as_json = _common(c, [then, other])
     return _choice(sb.case(cond, then_sql, other_sql), typ, as_json)
 

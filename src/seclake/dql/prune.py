@@ -19,6 +19,18 @@ from seclake.dql import ast
 Needed = frozenset[str] | None  # None: every field
 
 
+_CHILDREN: dict[type, tuple[str, ...]] = {}
+
+
+def _children(cls: type) -> tuple[str, ...]:
+    names = _CHILDREN.get(cls)
+    if names is None:
+        is_node = dataclasses.is_dataclass(cls)
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.name != "pos") if is_node else ()
+        _CHILDREN[cls] = names
+    return names
+
+
 def field_refs(node: object) -> Iterator[str]:
     """Every FieldRef name under `node` (subqueries excluded: they read their own fetch)."""
     stack: list[object] = [node]
@@ -26,12 +38,10 @@ def field_refs(node: object) -> Iterator[str]:
         item = stack.pop()
         if isinstance(item, ast.FieldRef):
             yield item.name
-        elif isinstance(item, ast.Subquery | ast.Query):
-            continue
         elif isinstance(item, tuple | list):
             stack.extend(item)
-        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
-            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item) if f.name != "pos")
+        elif not isinstance(item, ast.Subquery | ast.Query | ast.Literal):
+            stack.extend(getattr(item, name) for name in _children(type(item)))
 
 
 def _reads(cmd: ast.Command) -> frozenset[str] | None:

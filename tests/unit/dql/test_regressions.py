@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlglot
 
-from seclake.dql import compile_query
+from seclake.dql import DQLError, compile_query
 from seclake.dql.misfits import MISFIT_PROBE_SQL
 from seclake.settings import Settings
 from seclake.store.duckdb import DuckDBStore
@@ -94,8 +94,8 @@ def run(store: DuckDBStore, text: str, **kw: Any) -> list[dict[str, Any]]:
     return out
 
 
-def attributes(store: DuckDBStore, text: str) -> list[dict[str, Any]]:
-    cq = compile_query(text, dialect="duckdb", now=NOW, default_from=None, default_to=None)
+def attributes(store: DuckDBStore, text: str, **kw: Any) -> list[dict[str, Any]]:
+    cq = compile_query(text, dialect="duckdb", now=NOW, default_from=None, default_to=None, **kw)
     assert cq.attributes_column is not None
     rows = store.query(cq.sql).to_pylist()
     return [json.loads(r[cq.attributes_column] or "{}") for r in rows]
@@ -229,6 +229,12 @@ def test_f6_misfit_values_are_read_when_the_store_reports_them(store: DuckDBStor
     assert rows == [{"event.id": "e2"}]
 
 
+def test_f6_fields_remove_of_a_misfit_field_drops_its_attribute_too(store: DuckDBStore) -> None:
+    q = 'fetch security.events | filter event.id == "e1" | fieldsRemove dt.security.risk.score'
+    (attrs,) = attributes(store, q, misfit_fields={"dt.security.risk.score"})
+    assert "dt.security.risk.score" not in attrs and attrs["custom.s"] == "b"
+
+
 def test_f6_without_misfits_the_sql_reads_typed_columns_only(store: DuckDBStore) -> None:
     text = (
         "fetch security.events | filter dt.security.risk.score > 1 | fields event.id, dt.security.risk.score"
@@ -346,3 +352,24 @@ def test_p1_dedup_then_sort_then_limit_keeps_the_order(store: DuckDBStore) -> No
         "| fields event.id, event.type | limit 5",
     )
     assert [r["event.id"] for r in rows] == ["e2", "e1"]
+
+
+# ── compile-time caches ──
+
+
+def test_parse_cache_gives_the_same_result_and_never_caches_errors() -> None:
+    text = "fetch security.events | summarize n = count(), by: {event.type}"
+    first = compile_query(text, dialect="duckdb", now=NOW, default_from=None, default_to=None)
+    again = compile_query(
+        text, dialect="duckdb", now=NOW + timedelta(days=1), default_from=None, default_to=None
+    )
+    assert first.sql == again.sql and first.canonical == again.canonical
+    for _ in range(2):
+        with pytest.raises(DQLError, match="unknown command"):
+            compile_query(
+                "fetch security.events | sumarize n = count()",
+                dialect="duckdb",
+                now=NOW,
+                default_from=None,
+                default_to=None,
+            )

@@ -23,7 +23,7 @@ import msgspec
 import orjson
 
 from seclake.model import EventType
-from seclake.sources.defender.access import opt_dict
+from seclake.sources.defender.access import ci, opt_dict
 from seclake.sources.defender.classify import (
     CONTAINER_KEYS,
     CONTAINER_RESOURCE_TYPES,
@@ -32,10 +32,18 @@ from seclake.sources.defender.classify import (
     RecordKind,
     assessment_key,
 )
-from seclake.sources.defender.common import base_event
+from seclake.sources.defender.common import base_event, cloud_provider
 from seclake.sources.defender.identity import event_id
-from seclake.sources.defender.images import kubernetes_context
-from seclake.sources.defender.memo import Memo
+from seclake.sources.defender.images import (
+    Image,
+    acr_registry,
+    kubernetes_context,
+    parse_image_ref,
+    segment_after,
+    tags_value,
+)
+from seclake.sources.defender.memo import Memo, SlotMemo
+from seclake.sources.defender.scans import DELETED, SCAN_STATUS, assessment_event, scanned
 from seclake.sources.defender.schema import (
     PASCAL_RECORD,
     RECORD,
@@ -66,8 +74,9 @@ _VULNERABILITIES = Memo()
 _LEGACY = Memo()
 _ABSENT = (b"", b"null")
 _PASCAL_STARTS = frozenset(b"$TIP")
-_IMAGES = Memo()
+_IMAGES = SlotMemo()
 _KUBERNETES = Memo()
+_PROVIDERS = Memo()
 
 
 class BodyFallback(Exception):  # noqa: N818 - a signal to the caller, never seen outside the package
@@ -75,7 +84,7 @@ class BodyFallback(Exception):  # noqa: N818 - a signal to the caller, never see
 
 
 def clear_memos() -> None:
-    for memo in (_VULNERABILITIES, _LEGACY, _IMAGES, _KUBERNETES):
+    for memo in (_VULNERABILITIES, _LEGACY, _IMAGES, _KUBERNETES, _PROVIDERS):
         memo.clear()
 
 
@@ -178,18 +187,23 @@ def _kind(rtype: str | None) -> RecordKind:
     return kind
 
 
-def map_fast(text: Text, enqueued: Timestamp | None) -> dict[str, Any] | None:
-    """The event of a container-image sub-assessment of the canonical shape, else None."""
+def map_fast(text: Text, enqueued: Timestamp | None) -> dict[str, Any] | str | None:
+    """The event (or skip reason) of a container-image (sub-)assessment of the canonical shape, else None."""
     rec = _decode(text)
-    if rec is None or (_KINDS.get(rec.type) or _kind(rec.type)) is not RecordKind.SUB_ASSESSMENT:
+    if rec is None:
         return None
+    kind = _KINDS.get(rec.type) or _kind(rec.type)
     props = rec.properties
     ad = props.additionalData if props is not None else None
     rid = rec.id
     if props is None or ad is None or not rid or not rid.isascii() or "/" not in rid:
         return None
     try:
-        return _finding(rec, props, ad, text, enqueued)
+        if kind is RecordKind.SUB_ASSESSMENT:
+            return _finding(rec, props, ad, text, enqueued)
+        if kind is RecordKind.ASSESSMENT:
+            return _assessment(rec, props, ad, text, enqueued)
+        return None
     except BodyFallback:
         raise
     except Exception:  # FieldProblem, or a bug: the careful path reports either, with its path
@@ -209,8 +223,7 @@ def _finding(
     generated = parse_timestamp(props.timeGenerated) if props.timeGenerated else None
     if generated is None:
         return None
-    artifact = bytes(ad.artifactDetails)
-    legacy = scope.legacy or (ad.imageDigest is not None and artifact in _ABSENT)
+    legacy = scope.legacy or (ad.imageDigest is not None and bytes(ad.artifactDetails) in _ABSENT)
     sd = _NO_SOFTWARE if legacy else ad.softwareDetails or _NO_SOFTWARE
     status = props.status or _NO_STATUS
 
@@ -262,19 +275,24 @@ def _finding(
     muted = code == "notapplicable" and (status.cause or "").lower() == "exempt"
     event["vulnerability.mute.status"] = "MUTED" if muted else "NOT_MUTED"
 
-    image_key = (  # what `image_context` reads (of the scope, only the provider)
-        artifact,
-        bytes(props.resourceDetails),
-        ad.imageDigest if legacy else None,
-        ad.repositoryName if legacy else None,
+    fields, lists = _IMAGES.recall(  # keyed by what `image_context` reads (of the scope, the provider)
         resource,
-        rec.tenantId,
-        scope.provider,
-        generated[1],
+        (
+            ad.artifactDetails,
+            props.resourceDetails,
+            ad.imageDigest if legacy else None,
+            ad.repositoryName if legacy else None,
+            rec.tenantId,
+            scope.provider,
+            generated[1],
+            legacy,
+        ),
+        _derive_image,
+        text,
+        resource,
+        scope,
+        generated,
         legacy,
-    )
-    fields, lists = _IMAGES.get(image_key) or _IMAGES.fill(
-        image_key, _derive_image, text, resource, scope, generated, legacy
     )
     event.update(fields)
     for name in lists:
@@ -318,3 +336,60 @@ COPIED: tuple[tuple[str, str, str], ...] = (
     ("vulnerability.remediation.description", "props", "remediation"),
     ("component.version", "sd", "version"),
 )
+
+
+def _derive_provider(out: dict[str, Any], text: Text, default: str) -> None:
+    _, props, _ = _blocks(text)
+    out["cloud.provider"] = cloud_provider(ci(opt_dict(props, "resourceDetails", _P), "source"), default)
+
+
+def _assessment(
+    rec: Record, props: Properties, ad: Additional, text: Text, enqueued: Timestamp | None
+) -> dict[str, Any] | str | None:
+    """`mapper._assessment` and `scans.map_assessment`, step for step, over the structs."""
+    rid: str = rec.id  # type: ignore[assignment]  # checked by map_fast
+    lowered = rid.lower()
+    scope, _ = _id_facts(lowered, ad.assessedResourceType)
+    if scope is None:
+        return None  # the careful path names the skip
+    if (_action(rec) or "").lower() == "delete":
+        return DELETED
+    uri = ad.ImageUri
+    registry, repository, digest = parse_image_ref(uri) if uri else (None, None, None)
+    digest = ad.Digest or digest
+    if not digest:
+        return None  # the careful path looks for it in the resource ids
+    image = Image(
+        registry or acr_registry(rid),
+        repository or segment_after(rid, lowered, "/repositories/"),
+        digest,
+        tags_value(ad.Tags, _AD + ".tags"),
+    )
+    status = props.status or _NO_STATUS
+    code_key = (status.code or "").lower()
+    cause = (status.cause or "").lower()
+    outcome = SCAN_STATUS.get((code_key, cause)) or SCAN_STATUS.get((code_key, None))
+    stamp = props.timeGenerated or status.statusChangeDate
+    generated = parse_timestamp(stamp) if stamp else enqueued
+    if outcome is None or generated is None:
+        return None
+    if outcome[1]:
+        text_ = status.description or status.cause
+        description: str | None = f"{outcome[1]}: {text_}" if text_ else outcome[1]
+    else:
+        count = ad.CvesCount
+        valid = type(count) in (str, int) and str(count).strip().isdecimal()
+        description = scanned(int(count), ad.HighestSeverity) if valid else None
+    fields, _ = _PROVIDERS.get((bytes(props.resourceDetails), scope.provider)) or _PROVIDERS.fill(
+        (bytes(props.resourceDetails), scope.provider), _derive_provider, text, scope.provider
+    )
+    record = {"id": rid} if rec.tenantId is None else {"id": rid, "tenantId": rec.tenantId}
+    return assessment_event(
+        image,
+        outcome[0],
+        generated,
+        enqueued,
+        description=description,
+        provider=fields["cloud.provider"],
+        record=record,
+    )

@@ -17,11 +17,15 @@ from seclake.sources.defender.access import FieldProblem, ci, opt_dict, opt_list
 
 __all__ = [
     "Image",
+    "acr_registry",
     "azure_context",
     "image_from_assessment",
     "image_from_subassessment",
     "kubernetes_context",
+    "parse_image_ref",
     "resource_of",
+    "segment_after",
+    "tags_value",
 ]
 
 _AD = "$.properties.additionalData"
@@ -50,7 +54,7 @@ class Image:
         object.__setattr__(self, "ref", f"{name}@{self.digest}" if name else self.digest)
 
 
-def _segment_after(record_id: str, lowered: str, marker: str) -> str | None:
+def segment_after(record_id: str, lowered: str, marker: str) -> str | None:
     start = lowered.find(marker)
     if start < 0:
         return None
@@ -60,11 +64,11 @@ def _segment_after(record_id: str, lowered: str, marker: str) -> str | None:
     return value.strip() or None
 
 
-def _acr_registry(record_id: str | None) -> str | None:
+def acr_registry(record_id: str | None) -> str | None:
     """`<name>.azurecr.io` from `.../Microsoft.ContainerRegistry/registries/<name>/...`."""
     if not record_id:
         return None
-    name = _segment_after(record_id, record_id.lower(), "/registries/")
+    name = segment_after(record_id, record_id.lower(), "/registries/")
     return f"{name.lower()}.azurecr.io" if name else None
 
 
@@ -104,7 +108,7 @@ def image_from_subassessment(record_id: str | None, props: dict[str, Any], ad: d
             host, repo, ref_digest = parse_image_ref(rd_id)
             registry, repository, digest = registry or host, repository or repo, digest or ref_digest
     if not registry:
-        registry = _acr_registry(record_id)
+        registry = acr_registry(record_id)
     if not digest:
         raise FieldProblem(_ART + ".digest", "missing: a container-image finding needs the image digest")
     return Image(registry, repository, digest, tags)
@@ -115,10 +119,10 @@ def image_from_legacy(record_id: str | None, ad: dict[str, Any]) -> Image:
     digest = opt_str(ad, "imageDigest", _AD)
     if not digest:
         raise FieldProblem(_AD + ".imageDigest", "missing: a container-image finding needs the image digest")
-    return Image(_acr_registry(record_id), opt_str(ad, "repositoryName", _AD), digest, [])
+    return Image(acr_registry(record_id), opt_str(ad, "repositoryName", _AD), digest, [])
 
 
-def _tags_value(value: Any, path: str) -> list[str]:
+def tags_value(value: Any, path: str) -> list[str]:
     """Tags given as an array, or as text (assessment additionalData values are strings)."""
     if value is None:
         return []
@@ -144,10 +148,10 @@ def image_from_assessment(record_id: str | None, props: dict[str, Any], ad: dict
                 break
     if not digest:
         return None
-    registry = registry or _acr_registry(record_id)
+    registry = registry or acr_registry(record_id)
     if not repository and record_id:
-        repository = _segment_after(record_id, record_id.lower(), "/repositories/")
-    return Image(registry, repository, digest, _tags_value(ci(ad, "tags"), _AD + ".tags"))
+        repository = segment_after(record_id, record_id.lower(), "/repositories/")
+    return Image(registry, repository, digest, tags_value(ci(ad, "tags"), _AD + ".tags"))
 
 
 _K8S_FIELDS = (
@@ -210,10 +214,10 @@ def azure_context(record: dict[str, Any], record_id: str | None, into: dict[str,
     if not record_id:
         return
     lowered = record_id.lower()
-    subscription = _segment_after(record_id, lowered, "/subscriptions/")
+    subscription = segment_after(record_id, lowered, "/subscriptions/")
     if subscription:
         into["azure.subscription"] = subscription
-    group = _segment_after(record_id, lowered, "/resourcegroups/")
+    group = segment_after(record_id, lowered, "/resourcegroups/")
     if group:
         into["azure.resource.group"] = group
     cut = lowered.rfind("/providers/microsoft.security/assessments/")

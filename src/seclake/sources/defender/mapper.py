@@ -209,16 +209,18 @@ def _map_texts(texts: Sequence[Text], enqueued_time: datetime | None) -> MapResu
             raw_data = str(text, "utf-8")
         except UnicodeDecodeError:
             raise BodyFallback from None
-        event = map_fast(text, enqueued)
-        if event is not None:
-            event["dt.raw_data"] = raw_data
-            collector.add_finding(event)
-            continue
-        try:
-            record = orjson.loads(raw_data)
-        except orjson.JSONDecodeError:
-            raise BodyFallback from None
-        outcome = _careful(record, index, enqueued, errors)
+        outcome = map_fast(text, enqueued)
+        if type(outcome) is dict:
+            outcome["dt.raw_data"] = raw_data
+            if outcome["event.type"] != "VULNERABILITY_SCAN":
+                collector.add_finding(outcome)
+                continue
+        elif outcome is None:
+            try:
+                record = orjson.loads(raw_data)
+            except orjson.JSONDecodeError:
+                raise BodyFallback from None
+            outcome = _careful(record, index, enqueued, errors)
         if outcome is not None:
             collector.add(outcome, raw_data)
     return collector.finish()

@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-__all__ = ["Memo"]
+import msgspec
+
+__all__ = ["Memo", "Part", "SlotMemo"]
 
 Part = tuple[dict[str, Any], tuple[str, ...]]  # (fields, names of the list-valued ones)
 
@@ -56,3 +58,37 @@ class Memo:
 
     def clear(self) -> None:
         self._parts.clear()
+
+
+class SlotMemo(Memo):
+    """A Memo for keys `(primary, rest)` where `rest` may hold `msgspec.Raw` slices of a body.
+
+    `recall` first checks the last part seen for `primary` by comparing `rest` for equality (a
+    memcmp for Raw blocks: no copying, no hashing); only when that differs does it build the full
+    hashable key (Raw blocks copied to bytes) and use the memo. The slot keeps its own copies, never
+    the caller's Raw slices, so no body outlives its batch. Output is the same as `Memo.apply` with
+    the full key.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        super().__init__(limit)
+        self._slots: dict[Hashable, tuple[tuple[Any, ...], Part]] = {}
+
+    def recall(
+        self, primary: Hashable, rest: tuple[Any, ...], derive: Callable[..., None], *args: Any
+    ) -> Part:
+        """The part for `(primary, rest)`, derived by `derive(fields, *args)` when never seen."""
+        slot = self._slots.get(primary)
+        if slot is not None and slot[0] == rest:
+            return slot[1]
+        owned = tuple(msgspec.Raw(bytes(v)) if type(v) is msgspec.Raw else v for v in rest)
+        key = (primary, tuple(bytes(v) if type(v) is msgspec.Raw else v for v in owned))
+        part = self.get(key) or self.fill(key, derive, *args)
+        if len(self._slots) >= self._limit:
+            self._slots.clear()
+        self._slots[primary] = (owned, part)
+        return part
+
+    def clear(self) -> None:
+        super().clear()
+        self._slots.clear()

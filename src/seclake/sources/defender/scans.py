@@ -21,10 +21,24 @@ from seclake.sources.defender.access import FieldProblem, ci, opt_dict, opt_str,
 from seclake.sources.defender.classify import ContainerScope
 from seclake.sources.defender.common import base_event, cloud_provider, enrichment_action, event_time
 from seclake.sources.defender.identity import scan_event_id, scan_id
-from seclake.sources.defender.images import azure_context, image_from_assessment
+from seclake.sources.defender.images import Image, azure_context, image_from_assessment
+from seclake.sources.defender.subassessments import MDVM_SCANNER
 from seclake.sources.defender.times import Timestamp
 
-__all__ = ["SCAN_STATUS", "SHARED_FIELDS", "map_assessment", "scan_from_finding"]
+__all__ = [
+    "DELETED",
+    "NOT_PER_IMAGE",
+    "SCAN_STATUS",
+    "SHARED_FIELDS",
+    "assessment_event",
+    "map_assessment",
+    "scan_from_finding",
+    "scanned",
+]
+
+# Skip reasons of per-image assessments.
+DELETED = "assessment_deleted"
+NOT_PER_IMAGE = "assessment_not_per_image"
 
 # Fields a finding shares with the scan event of its scan.
 SHARED_FIELDS: tuple[str, ...] = (
@@ -80,14 +94,14 @@ def map_assessment(
 ) -> dict[str, Any] | str:
     """The scan event of a per-image assessment, or the reason it is skipped (raises FieldProblem)."""
     if (enrichment_action(record) or "").lower() == "delete":
-        return "assessment_deleted"
+        return DELETED
     props = opt_dict(record, "properties", "$")
     ad = opt_dict(props, "additionalData", _P)
     record_id = opt_str(record, "id", "$")
     image = image_from_assessment(record_id, props, ad)
     if image is None:
         if not scope.per_image:
-            return "assessment_not_per_image"
+            return NOT_PER_IMAGE
         raise FieldProblem(_AD + ".digest", "missing: a per-image assessment needs the image digest")
     status = opt_dict(props, "status", _P)
     code = opt_str(status, "code", _P + ".status")
@@ -100,13 +114,30 @@ def map_assessment(
     if generated is None:
         raise FieldProblem(_P + ".timeGenerated", "missing: the evaluation time is required")
 
+    description = _description(status, ad, outcome[1])
+    provider = cloud_provider(ci(opt_dict(props, "resourceDetails", _P), "source"), scope.provider)
+    return assessment_event(
+        image, outcome[0], generated, enqueued, description=description, provider=provider, record=record
+    )
+
+
+def assessment_event(
+    image: Image,
+    status: str,
+    generated: Timestamp,
+    enqueued: Timestamp | None,
+    *,
+    description: str | None,
+    provider: str,
+    record: dict[str, Any],
+) -> dict[str, Any]:
+    """The scan event of a per-image assessment from what was read of it (`record`: its `id`, `tenantId`)."""
     event = base_event(EventType.VULNERABILITY_SCAN)
     event["timestamp"] = event_time(generated, enqueued)
     event["scan.id"] = scan_id(image.ref, generated[1])
-    event["scan.name"] = "Microsoft Defender Vulnerability Management"
-    event["scan.status"] = outcome[0]
+    event["scan.name"] = MDVM_SCANNER
+    event["scan.status"] = status
     event["scan.time.completed"] = generated[1]
-    description = _description(status, ad, outcome[1])
     if description:
         event["event.description"] = description
     event["object.id"] = image.ref
@@ -119,10 +150,8 @@ def map_assessment(
     ):
         if value:
             event[field] = value
-    event["cloud.provider"] = cloud_provider(
-        ci(opt_dict(props, "resourceDetails", _P), "source"), scope.provider
-    )
-    azure_context(record, record_id, event)
+    event["cloud.provider"] = provider
+    azure_context(record, opt_str(record, "id", "$"), event)
     event["event.id"] = scan_event_id(event["scan.id"])
     return event
 
@@ -134,8 +163,12 @@ def _description(status: dict[str, Any], ad: dict[str, Any], prefix: str | None)
         return f"{prefix}: {text}" if text else prefix
     count = ci(ad, "cvesCount")
     if type(count) in (str, int) and str(count).strip().isdecimal():
-        severity = opt_str(ad, "highestSeverity", _AD)
-        tail = f", highest severity {severity}" if severity and int(count) else ""
-        noun = "vulnerability" if int(count) == 1 else "vulnerabilities"
-        return f"Scanned: {int(count)} {noun}{tail}"
+        return scanned(int(count), opt_str(ad, "highestSeverity", _AD))
     return None
+
+
+def scanned(count: int, severity: str | None) -> str:
+    """`event.description` of a scanned image: its vulnerability count and highest severity."""
+    tail = f", highest severity {severity}" if severity and count else ""
+    noun = "vulnerability" if count == 1 else "vulnerabilities"
+    return f"Scanned: {count} {noun}{tail}"

@@ -1,4 +1,7 @@
-"""The canonical shape of a container-image sub-assessment (MDVM or legacy Qualys), as msgspec structs (the fast path's input).
+"""The canonical shapes of container-image records as msgspec structs (the fast path's input).
+
+One family of structs covers sub-assessments (MDVM and legacy Qualys) and per-image assessments; each
+mapper reads only its own fields, and those are the fields the careful path reads.
 
 Decoding a record straight into these structs is much cheaper than building dicts: unused blocks are
 kept as `Raw` bytes (which also serve as memo keys), and no case-insensitive lookups are needed. The
@@ -53,7 +56,9 @@ class Status(_Shape):
     code: str | None = None
     severity: str | None = None
     cause: str | None = None
-    description: Any = None
+    description: str | None = None
+    statusChangeDate: str | None = None  # noqa: N815
+    firstEvaluationDate: Any = None  # noqa: N815
 
 
 class Software(_Shape):
@@ -88,6 +93,15 @@ class Additional(_Shape):
     type: Any = None
     publishedTime: Any = None  # noqa: N815
     vendorReferences: Any = None  # noqa: N815
+    # per-image assessment (Defender writes these keys in PascalCase inside camelCase records)
+    ImageUri: str | None = None
+    Digest: str | None = None
+    Tags: Any = None
+    CvesCount: Any = None
+    HighestSeverity: str | None = None
+    InventorySource: Any = None
+    maxCvss30Score: Any = None  # noqa: N815
+    subAssessmentsLink: Any = None  # noqa: N815
 
 
 class Properties(_Shape):
@@ -101,6 +115,8 @@ class Properties(_Shape):
     resourceDetails: Raw = _NO_RAW  # noqa: N815
     impact: Any = None
     category: Any = None
+    metadata: Any = None
+    links: Any = None
 
 
 class Record(_Shape):
