@@ -7,7 +7,8 @@
 Per request: read the body in chunks and stop one byte past `max_request_bytes` (413, nothing more is
 buffered) → `process_ingest` in a worker thread (decompression with its own limit, JSON, timestamps,
 ids; 400/413/415) and `store.submit` (conversion to Arrow; 429 at once when the writer queue is full),
-both in one worker-thread hop → await the commit → 202 with no body. Nothing is acknowledged before it is durably stored (503 when storage fails).
+both in one worker-thread hop → await the commit → 202 with no body. Nothing is acknowledged before it
+is durably stored (503 when storage fails).
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def _prepare(
         now_ns=time.time_ns(),
         max_bytes=max_bytes,
     )
+    metrics.received_events.inc(len(batch.events))
     if not batch.events:
         return batch, None
     try:
@@ -151,6 +153,9 @@ def _prepare(
         reason = "overloaded" if isinstance(exc, OverloadedError) else "storage_failure"
         metrics.rejected_events.labels(reason=reason).inc(len(batch.events))
         raise
+    except Exception as exc:  # a store bug must still answer 503, never acknowledge
+        metrics.rejected_events.labels(reason="storage_failure").inc(len(batch.events))
+        raise StorageError(f"storage refused the batch: {type(exc).__name__}: {exc}") from exc
     return batch, future
 
 
@@ -181,7 +186,6 @@ async def _process(request: Request, token: TokenInfo, source: str) -> Response:
         metrics.rejected_requests.labels(reason=reason).inc()
         raise
     count = len(batch.events)
-    metrics.received_events.inc(count)
     if future is not None:
         await _await_commit(metrics, future, count)
     metrics.count_warnings(batch.warnings)

@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from seclake.dql import ast
 from seclake.dql import sqlbuild as sb
+from seclake.dql import sqljson as sj
 from seclake.dql.expressions import Column, Scope
 from seclake.dql.misfits import star_with_misfits
 from seclake.dql.program import (
@@ -24,7 +25,8 @@ from seclake.dql.program import (
     select_from,
     star_with,
 )
-from seclake.dql.sqlbuild import Json, Typed
+from seclake.dql.sqlbuild import Typed
+from seclake.dql.sqljson import Json
 from seclake.dql.timeutil import parse_timestamp
 from seclake.dql.walk import category
 from seclake.model import EVENT_KIND
@@ -145,8 +147,9 @@ def summarize(p: Program, state: State, s: ast.Summarize) -> State:
     groups: list[exp.Expr] = []
     for item in s.by:
         t = c.compile(item.expr)
-        items.append(sb.alias(t.sql, item.alias))
-        groups.append(t.sql)
+        key = sj.group_key(t, p.dialect)
+        items.append(sb.alias(key, item.alias))
+        groups.append(key.copy())
         scope.columns[item.alias] = column_for(t)
     c.allow_agg = True
     for item in s.aggregations:
@@ -184,9 +187,9 @@ def _expand_source(p: Program, arr: Typed) -> tuple[exp.Expr, Column]:
     """
     cat = category(arr.type)
     if arr.json is not None:
-        value = sb.json_value(arr.json, p.dialect)
+        value = sj.json_value(arr.json, p.dialect)
         is_array = exp.EQ(
-            this=sb.json_type(Json(value, ()), p.dialect), expression=sb.string(_JSON_ARRAY[p.dialect])
+            this=sj.json_type(Json(value, ()), p.dialect), expression=sb.string(_JSON_ARRAY[p.dialect])
         )
         if p.dialect == "clickhouse":
             as_list: exp.Expr = sb.call("JSONExtractArrayRaw", value)

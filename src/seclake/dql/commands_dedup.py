@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from seclake.dql import ast
 from seclake.dql import sqlbuild as sb
+from seclake.dql import sqljson as sj
 from seclake.dql.commands import sort_keys
 from seclake.dql.expressions import Scope
 from seclake.dql.program import Program, State, projection, select_from
@@ -27,12 +28,13 @@ _ROW = "__row"
 
 def dedup(p: Program, state: State, d: ast.Dedup) -> State:
     c = p.exprs(state)
-    keys = [c.compile(k).sql for k in d.keys]
+    keys = [sj.group_key(c.compile(k), p.dialect) for k in d.keys]
     order = sort_keys(p, state, d.sort) if d.sort else state.order
     scope = _carried(state, p.needed, frozenset(field_refs(d.keys)))
     directions = {bool(o.args.get("desc")) for o in order}
     if scope is not None and p.dialect == "duckdb" and len(directions) == 1:
-        return _by_aggregate(p, state, scope, keys, order, desc=directions.pop())
+        plain = _plain_keys(state, d.keys)
+        return _by_aggregate(p, state, scope, keys, order, plain=plain, desc=directions.pop())
     window = exp.Window(
         this=exp.RowNumber(),
         partition_by=keys,
@@ -41,6 +43,17 @@ def dedup(p: Program, state: State, d: ast.Dedup) -> State:
     items: list[exp.Expr] = projection(scope) if scope is not None else [exp.Star()]
     select = sb.qualify(select_from(state.source, items), exp.EQ(this=window, expression=sb.number(1)))
     return state.then(p.add(select), scope)
+
+
+def _plain_keys(state: State, keys: tuple[ast.Expr, ...]) -> frozenset[str]:
+    """Keys that are typed columns as they are: equal within a group, so read from GROUP BY directly."""
+    return frozenset(
+        k.name
+        for k in keys
+        if isinstance(k, ast.FieldRef)
+        and (column := state.scope.columns.get(k.name)) is not None
+        and not column.json
+    )
 
 
 def _carried(state: State, needed: frozenset[str] | None, keys: frozenset[str]) -> Scope | None:
@@ -63,17 +76,32 @@ def _by_aggregate(
     keys: list[exp.Expr],
     order: tuple[exp.Ordered, ...],
     *,
+    plain: frozenset[str],
     desc: bool,
 ) -> State:
+    """GROUP BY keys; plain keys straight from the grouping, one other field by its own arg_max_null
+    (no struct: a struct argument makes DuckDB's arg_max several times slower), several in one struct
+    (so that all of them come from the same record, even when sort values tie)."""
     names = [*scope.columns, *([ATTRIBUTES_COLUMN] if scope.attributes else [])]
-    row = exp.Struct(expressions=[exp.PropertyEQ(this=sb.ident(n), expression=sb.col(n)) for n in names])
+    carried = [n for n in names if n not in plain]
     rank: list[exp.Expr] = []
     for o in order:
         value = o.this.copy()
         present = exp.Not(this=sb.is_null(value.copy())) if desc else sb.is_null(value.copy())
         rank += [present, value]
-    pick = sb.call("arg_max_null" if desc else "arg_min_null", row, exp.Tuple(expressions=rank))
-    grouped = sb.group_by(select_from(state.source, [sb.alias(pick, _ROW)]), *keys)
-    source = p.add(grouped)
-    unpacked = [sb.alias(sb.call("struct_extract", sb.col(_ROW), sb.string(n)), n) for n in names]
+    pick_name = "arg_max_null" if desc else "arg_min_null"
+
+    def pick(value: exp.Expr) -> exp.Expr:
+        return sb.call(pick_name, value, exp.Tuple(expressions=[r.copy() for r in rank]))
+
+    if len(carried) <= 1:
+        items = [sb.col(n) if n in plain else sb.alias(pick(sb.col(n)), n) for n in names]
+        return state.then(p.add(sb.group_by(select_from(state.source, items), *keys)), scope)
+    row = exp.Struct(expressions=[exp.PropertyEQ(this=sb.ident(n), expression=sb.col(n)) for n in carried])
+    grouped_items = [*(sb.col(n) for n in names if n in plain), sb.alias(pick(row), _ROW)]
+    source = p.add(sb.group_by(select_from(state.source, grouped_items), *keys))
+    unpacked = [
+        sb.col(n) if n in plain else sb.alias(sb.call("struct_extract", sb.col(_ROW), sb.string(n)), n)
+        for n in names
+    ]
     return state.then(p.add(select_from(source, unpacked)), scope)

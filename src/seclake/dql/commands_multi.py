@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from seclake.dql import ast
 from seclake.dql import sqlbuild as sb
+from seclake.dql import sqljson as sj
 from seclake.dql.commands import timeframe_of
 from seclake.dql.expressions import Column, Scope
 from seclake.dql.program import Program, State, column_for, numbered, select_from
@@ -64,7 +65,7 @@ def make_timeseries(p: Program, state: State, m: ast.MakeTimeseries) -> State:
     by_items, by_names, by_scope = [], [], Scope()
     for item in m.by:
         t = c.compile(item.expr)
-        by_items.append((t.sql, item.alias))
+        by_items.append((sj.group_key(t, p.dialect), item.alias))
         by_names.append(item.alias)
         by_scope.columns[item.alias] = column_for(t)
     c.allow_agg = True

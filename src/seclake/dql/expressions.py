@@ -17,11 +17,13 @@ from sqlglot import exp
 
 from seclake.dql import ast
 from seclake.dql import sqlbuild as sb
+from seclake.dql import sqljson as sj
 from seclake.dql.arith import arithmetic
 from seclake.dql.canonical import to_text
 from seclake.dql.errors import SEMANTIC_ERROR, DQLError
 from seclake.dql.functions import compile_call
-from seclake.dql.sqlbuild import Dialect, Json, Typed
+from seclake.dql.sqlbuild import Dialect, Typed
+from seclake.dql.sqljson import Json
 from seclake.dql.timeutil import ALIGN_UNITS, align
 from seclake.dql.walk import category, find_iteration
 from seclake.store.schema import ATTRIBUTES_COLUMN
@@ -152,7 +154,7 @@ class ExprCompiler:
     # ── coercion ──
     def as_type(self, t: Typed, dql_type: str) -> exp.Expr:
         if t.json is not None:
-            return sb.json_as(t.json, dql_type, self.dialect)
+            return sj.json_as(t.json, dql_type, self.dialect)
         return t.sql
 
     def field(self, name: str) -> Typed:
@@ -164,7 +166,7 @@ class ExprCompiler:
             return Typed(c, info.type)
         if self.scope.attributes:
             j = Json(sb.col(ATTRIBUTES_COLUMN, self.table), (name,))
-            return Typed(sb.json_value(j, self.dialect), None, json=j)
+            return Typed(sj.json_value(j, self.dialect), None, json=j)
         return Typed(exp.Null(), "null", const=None)
 
     # ── node handlers ──
@@ -230,13 +232,13 @@ class ExprCompiler:
 
     def _compare_json(self, op: str, j: Json, other: Typed, cat: str, *, swapped: bool) -> Typed:
         dql_type = "double" if cat == "number" else cat
-        value = sb.json_as(j, dql_type, self.dialect)
+        value = sj.json_as(j, dql_type, self.dialect)
         left, right = (other.sql, value) if swapped else (value, other.sql)
         cmp = _CMP[op](this=left, expression=right)
-        null = sb.or_(sb.json_is_null(j, self.dialect), sb.is_null(other.sql))
+        null = sb.or_(sj.json_is_null(j, self.dialect), sb.is_null(other.sql))
         cases = [
             exp.If(this=null, true=exp.Null()),
-            exp.If(this=sb.json_is(j, dql_type, self.dialect), true=cmp),
+            exp.If(this=sj.json_is(j, dql_type, self.dialect), true=cmp),
         ]
         return Typed(exp.Case(ifs=cases, default=sb.boolean(op == "!=")), "boolean")
 
@@ -273,7 +275,7 @@ class ExprCompiler:
             raise self.error("an index must be a field name, a string or a whole number", key)
         if base.json is not None:
             j = Json(base.json.doc, (*base.json.keys, name))
-            return Typed(sb.json_value(j, self.dialect), None, json=j)
+            return Typed(sj.json_value(j, self.dialect), None, json=j)
         if isinstance(name, int):
             if category(base.type) not in ("array", None):
                 return Typed(exp.Null(), "null", const=None)

@@ -2,7 +2,7 @@
 
 `compile_call` checks a call against its entry (unknown function -> closest names; wrong arity or a
 missing/unknown named parameter -> SEMANTIC_ERROR at the call) and then runs the builder. Builders
-receive the expression compiler and the call node; scalar builders live in `functions_scalar`,
+receive the expression compiler and the call node; scalar builders live in `functions_scalar` and `functions_values`,
 aggregations in `functions_agg`.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from seclake.dql import ast, functions_agg, functions_scalar
+from seclake.dql import ast, functions_agg, functions_scalar, functions_values
 from seclake.dql.errors import suggestions
 from seclake.dql.funcspec import FuncSpec
 from seclake.dql.sqlbuild import Typed
@@ -18,7 +18,7 @@ from seclake.dql.sqlbuild import Typed
 if TYPE_CHECKING:
     from seclake.dql.expressions import ExprCompiler
 
-FUNCTIONS: dict[str, FuncSpec] = {**functions_scalar.SPECS, **functions_agg.SPECS}
+FUNCTIONS: dict[str, FuncSpec] = {**functions_scalar.SPECS, **functions_values.SPECS, **functions_agg.SPECS}
 
 
 def compile_call(c: ExprCompiler, e: ast.FunctionCall) -> Typed:

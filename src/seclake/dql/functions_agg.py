@@ -19,8 +19,10 @@ from sqlglot import exp
 
 from seclake.dql import ast
 from seclake.dql import sqlbuild as sb
+from seclake.dql import sqljson as sj
 from seclake.dql.funcspec import FuncSpec
-from seclake.dql.sqlbuild import Dialect, Json, Typed
+from seclake.dql.sqlbuild import Dialect, Typed
+from seclake.dql.sqljson import Json
 
 if TYPE_CHECKING:
     from seclake.dql.expressions import ExprCompiler
@@ -62,13 +64,13 @@ def _count_if(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
 
 def _count_distinct(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
     a = _arg(c, e)
-    return Typed(exp.Count(this=exp.Distinct(expressions=[a.sql])), "long")
+    return Typed(exp.Count(this=exp.Distinct(expressions=[sj.group_key(a, c.dialect)])), "long")
 
 
 def _json_sort_key(c: ExprCompiler, value: exp.Expr) -> exp.Expr:
     """(family rank, number, text) of a JSON value: compares like `sort` does across types."""
     j = Json(value, ())
-    kind = sb.json_type(j, c.dialect)
+    kind = sj.json_type(j, c.dialect)
     ifs = [
         exp.If(this=exp.In(this=kind, expressions=[sb.string(n) for n in names]), true=sb.number(rank))
         for rank, names in _JSON_RANKS[c.dialect]
@@ -79,9 +81,9 @@ def _json_sort_key(c: ExprCompiler, value: exp.Expr) -> exp.Expr:
     ]
     rank = exp.Case(ifs=ifs)
     number = exp.Case(
-        ifs=[exp.If(this=sb.json_is(j, "double", c.dialect), true=sb.json_as(j, "double", c.dialect))]
+        ifs=[exp.If(this=sj.json_is(j, "double", c.dialect), true=sj.json_as(j, "double", c.dialect))]
     )
-    text = sb.fn(c.dialect, "json_get_string", *sb.json_args(j, c.dialect))
+    text = sb.fn(c.dialect, "json_get_string", *sj.json_args(j, c.dialect))
     return exp.Tuple(expressions=[rank, number, text])
 
 
@@ -92,7 +94,7 @@ def _extreme(node: type[exp.Expr], pick: str) -> FuncSpec:
         a = _arg(c, e)
         if a.json is None:
             return Typed(node(this=a.sql), a.type)
-        value = sb.json_value(a.json, c.dialect)
+        value = sj.json_value(a.json, c.dialect)
         return _json_result(sb.fn(c.dialect, pick, value, _json_sort_key(c, value)))
 
     return FuncSpec(1, 1, build, aggregate=True)
@@ -123,7 +125,7 @@ def _take(first: bool) -> FuncSpec:
 
     def build(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
         a = _arg(c, e)
-        value = a.sql if a.json is None else sb.json_value(a.json, c.dialect)
+        value = a.sql if a.json is None else sj.json_value(a.json, c.dialect)
         if c.dialect == "clickhouse" and c.order:
             c.needs_row_number = True
             rn = sb.col(sb.ROW_NUMBER_COLUMN)
@@ -142,7 +144,7 @@ def _take(first: bool) -> FuncSpec:
 def _take_any(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
     a = _arg(c, e)
     if a.json is not None:
-        return _json_result(sb.fn(c.dialect, "any", sb.json_value(a.json, c.dialect)))
+        return _json_result(sb.fn(c.dialect, "any", sj.json_value(a.json, c.dialect)))
     return Typed(sb.fn(c.dialect, "any", a.sql), a.type)
 
 
@@ -160,7 +162,10 @@ def _percentile(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
 def _collect(distinct: bool) -> FuncSpec:
     def build(c: ExprCompiler, e: ast.FunctionCall) -> Typed:
         a = _arg(c, e)
-        value = a.sql if a.json is None else sb.json_value(a.json, c.dialect)
+        if distinct:  # distinct by DQL equality: JSON 1 and 1.0 are one value (A2)
+            value = sj.group_key(a, c.dialect)
+        else:
+            value = a.sql if a.json is None else sj.json_value(a.json, c.dialect)
         agg: exp.Expr
         if c.dialect == "clickhouse":
             agg = sb.call("groupUniqArray", value) if distinct else sb.fn(c.dialect, "collect", value)

@@ -18,9 +18,11 @@ from __future__ import annotations
 from sqlglot import exp
 
 from seclake.dql import sqlbuild as sb
+from seclake.dql import sqljson as sj
 from seclake.dql.expressions import Column, Scope
 from seclake.dql.program import Program
-from seclake.dql.sqlbuild import Json, Typed
+from seclake.dql.sqlbuild import Typed
+from seclake.dql.sqljson import Json
 from seclake.model import FieldType
 from seclake.store.schema import ATTRIBUTES_COLUMN, COLUMN_TYPES, EVENTS_RELATION
 
@@ -40,8 +42,8 @@ def star_with_misfits(p: Program, scope: Scope) -> exp.Expr:
         if COLUMN_TYPES.get(name) not in COALESCED_TYPES:
             continue
         column = Typed(sb.col(name), str(COLUMN_TYPES[name]))
-        attr = sb.json_value(Json(sb.col(ATTRIBUTES_COLUMN), (name,)), p.dialect)
-        value = exp.Coalesce(this=sb.to_json(column, p.dialect), expressions=[attr])
+        attr = sj.json_value(Json(sb.col(ATTRIBUTES_COLUMN), (name,)), p.dialect)
+        value = exp.Coalesce(this=sj.to_json(column, p.dialect), expressions=[attr])
         replaced.append(sb.alias(value, name))
         scope.columns[name] = Column(None, json=True)
     return exp.Star(**{"replace": replaced}) if replaced else exp.Star()

@@ -12,11 +12,14 @@ import functools
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect as SqlDialect
 from sqlglot.generator import Generator
+
+if TYPE_CHECKING:
+    from seclake.dql.sqljson import Json
 
 Dialect = Literal["duckdb", "clickhouse"]
 NUMERIC = frozenset({"long", "double"})
@@ -54,13 +57,6 @@ NAMES: dict[str, dict[Dialect, str]] = {
     "arg_min": {"duckdb": "arg_min", "clickhouse": "argMin"},
     "arg_max": {"duckdb": "arg_max", "clickhouse": "argMax"},
 }
-JSON_TYPES: dict[str, dict[Dialect, tuple[str, ...]]] = {
-    "string": {"duckdb": ("VARCHAR",), "clickhouse": ("String",)},
-    "long": {"duckdb": ("BIGINT", "UBIGINT", "DOUBLE"), "clickhouse": ("Int64", "UInt64", "Double")},
-    "double": {"duckdb": ("BIGINT", "UBIGINT", "DOUBLE"), "clickhouse": ("Int64", "UInt64", "Double")},
-    "boolean": {"duckdb": ("BOOLEAN",), "clickhouse": ("Bool",)},
-}
-JSON_NULL: dict[Dialect, str] = {"duckdb": "NULL", "clickhouse": "Null"}
 SQL_TYPES: dict[str, dict[Dialect, str]] = {
     "string": {"duckdb": "VARCHAR", "clickhouse": "String"},
     "long": {"duckdb": "BIGINT", "clickhouse": "Int64"},
@@ -70,16 +66,8 @@ SQL_TYPES: dict[str, dict[Dialect, str]] = {
 }
 
 
-# Json and Typed are built for every compiled expression: plain slots dataclasses (a frozen one is
+# Typed (and sqljson.Json) are built for every compiled expression: plain slots dataclasses (a frozen one is
 # ~4x slower to construct); they are never changed after construction.
-@dataclass(slots=True)
-class Json:
-    """A value inside a JSON document: `doc` (a JSON-typed SQL value) at JSON pointer `keys`."""
-
-    doc: exp.Expr
-    keys: tuple[str | int, ...]
-
-
 NO_CONST = object()
 
 
@@ -260,63 +248,6 @@ def timestamp_literal(ns: int, dialect: Dialect) -> exp.Expr:
     if dialect == "clickhouse":
         return call("toDateTime64", string(text), number(9), string("UTC"))
     return exp.Cast(this=string(text), to=datatype("TIMESTAMP_NS"))
-
-
-def pointer(keys: tuple[str | int, ...]) -> str:
-    """A JSON pointer (RFC 6901) for `keys`; escapes `~` and `/` so any key text is safe."""
-    return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in keys)
-
-
-def json_args(j: Json, dialect: Dialect) -> list[exp.Expr]:
-    if dialect == "clickhouse":
-        return [j.doc, *(number(k + 1) if isinstance(k, int) else string(k) for k in j.keys)]
-    return [j.doc, string(pointer(j.keys))]
-
-
-def json_get(j: Json, dialect: Dialect) -> exp.Expr:
-    if not j.keys:
-        return j.doc
-    return fn(dialect, "json_get", *json_args(j, dialect))
-
-
-def json_value(j: Json, dialect: Dialect) -> exp.Expr:
-    """The JSON value at `j`, SQL NULL where it is missing or JSON null (a null is a null, F10)."""
-    if not j.keys:
-        return j.doc
-    return exp.Nullif(this=json_get(j, dialect), expression=string("null"))
-
-
-def to_json(t: Typed, dialect: Dialect) -> exp.Expr:
-    """Any value as JSON text (NULL stays NULL): for results whose type differs from row to row."""
-    if t.json is not None:
-        return json_value(t.json, dialect)
-    if t.type == "null":
-        return exp.Null()
-    return fn(dialect, "to_json", t.sql)
-
-
-def json_type(j: Json, dialect: Dialect) -> exp.Expr:
-    return fn(dialect, "json_type", *json_args(j, dialect))
-
-
-def json_is_null(j: Json, dialect: Dialect) -> exp.Expr:
-    """TRUE when the JSON value is missing or JSON null."""
-    t = json_type(j, dialect)
-    return or_(exp.Is(this=t, expression=exp.Null()), exp.EQ(this=t, expression=string(JSON_NULL[dialect])))
-
-
-def json_is(j: Json, dql_type: str, dialect: Dialect) -> exp.Expr:
-    kinds = JSON_TYPES[dql_type][dialect]
-    return exp.In(this=json_type(j, dialect), expressions=[string(k) for k in kinds])
-
-
-def json_as(j: Json, dql_type: str, dialect: Dialect) -> exp.Expr:
-    """The JSON value as `dql_type` where it has that JSON type, else NULL."""
-    if dql_type == "string":
-        value = fn(dialect, "json_get_string", *json_args(j, dialect))
-    else:
-        value = cast(json_get(j, dialect), dql_type, dialect, safe=True)
-    return exp.Case(ifs=[exp.If(this=json_is(j, dql_type, dialect), true=value)])
 
 
 def case(cond: exp.Expr, then: exp.Expr, otherwise: exp.Expr) -> exp.Expr:

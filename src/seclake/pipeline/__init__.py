@@ -12,7 +12,8 @@
 
 Decisions, documented where they are made: a missing Content-Type is read as JSON (`body`); a missing
 `event.id` is a hash of the element's canonical JSON, endpoint and connection, so retries deduplicate
-(`enrich`); query parameters add attributes but never override a field (`steps`); ingest-owned fields
+(`enrich`); a number sent as `event.id` becomes its decimal text, any other non-string (or an empty
+string) is a 400 naming the element, so every event reaches the store with a key (`steps`); query parameters add attributes but never override a field (`steps`); ingest-owned fields
 cannot be set by a sender, except `dt.raw_data` (`enrich`).
 """
 

@@ -82,7 +82,9 @@ class _Plan:
 _FAILED = _Plan(ok=False)
 
 
-def _structural(rules: _TypeRules, event_type: str, names: tuple[str, ...], present: set[str]) -> list[Problem]:
+def _structural(
+    rules: _TypeRules, event_type: str, names: tuple[str, ...], present: set[str]
+) -> list[Problem]:
     """The problems of a shape that depend on its names alone, worded and ordered as `validate_event`."""
     problems = [
         Problem(name, f"required for {event_type} but missing")

@@ -107,7 +107,7 @@ def assign_event_id(batch: Batch) -> None:
         else:
             raise RequestError(
                 400,
-                f"element {index} of the array: event.id must be a non-empty string or a number, "
+                f"element {index}: event.id must be a non-empty string or a number, "
                 f"got {JSON_KINDS.get(type(value), type(value).__name__)} {value!r:.60}",
                 index=index,
             )

@@ -65,6 +65,14 @@ __all__ = ["DB_FILE_NAME", "DuckDBStore"]
 
 log = get_logger("store.duckdb")
 DB_FILE_NAME = "events.duckdb"
+# WAL size at which DuckDB checkpoints on its own (its default: 16 MB). A commit is durable once in the
+# WAL; the checkpoint moves the data into the file, compressed, rewriting the table's last, partly
+# filled row group (122,880 rows) each time. At 16 MB (~7,000 events of ~1 KB) that rewrite happened
+# every few commits: commits of 0.7-2 s, ~77 us of CPU per event. At 256 MB (about one row group of
+# events) ~47 us and commits under 0.25 s (benchmarks/bench_ingest.py; the measurements are in the
+# report of the ingest-perf change). The cost: up to ~256 MB of WAL to replay after a crash, and
+# committed rows held in memory until the checkpoint.
+CHECKPOINT_THRESHOLD = "256MB"
 MINUTE_NS = 60 * 1_000_000_000
 _BATCH_VIEW = "__seclake_batch"
 _CANDIDATES_VIEW = "__seclake_candidates"
@@ -113,7 +121,7 @@ class DuckDBStore:
         self._policy = retention or RetentionPolicy.from_settings(settings)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = duckdb.connect(str(self.path))
+            self._db = duckdb.connect(str(self.path), config={"checkpoint_threshold": CHECKPOINT_THRESHOLD})
             self._migrate()
             self._db.execute("LOAD json")  # the attributes column's type: loaded before the lock below
             # Defense in depth for the read path (DQL is its only caller): no file, network or extension

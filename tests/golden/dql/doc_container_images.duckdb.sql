@@ -13,22 +13,15 @@ WITH s0 AS (
     "object.type" = 'CONTAINER_IMAGE'
 ), s2 AS (
   SELECT
-    ARG_MAX_NULL(
-      {'container_image.digest': "container_image.digest"},
-      (NOT "timestamp" IS NULL, "timestamp")
-    ) AS "__row"
+    "container_image.digest"
   FROM s1
   GROUP BY
     "container_image.digest"
 ), s3 AS (
   SELECT
-    STRUCT_EXTRACT("__row", 'container_image.digest') AS "container_image.digest"
-  FROM s2
-), s4 AS (
-  SELECT
     COUNT(*) AS "containerImages"
-  FROM s3
+  FROM s2
 )
 SELECT
   "containerImages"
-FROM s4
+FROM s3

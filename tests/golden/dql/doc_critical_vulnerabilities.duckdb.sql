@@ -17,10 +17,11 @@ WITH s0 AS (
     AND NOT "component.name" IS NULL
 ), s2 AS (
   SELECT
-    ARG_MAX_NULL(
-      {'dt.security.risk.level': "dt.security.risk.level", 'object.id': "object.id", 'component.name': "component.name", 'component.version': "component.version", 'vulnerability.id': "vulnerability.id"},
-      (NOT "timestamp" IS NULL, "timestamp")
-    ) AS "__row"
+    ARG_MAX_NULL("dt.security.risk.level", (NOT "timestamp" IS NULL, "timestamp")) AS "dt.security.risk.level",
+    "object.id",
+    "component.name",
+    "component.version",
+    "vulnerability.id"
   FROM s1
   GROUP BY
     "object.id",
@@ -29,23 +30,15 @@ WITH s0 AS (
     "component.version"
 ), s3 AS (
   SELECT
-    STRUCT_EXTRACT("__row", 'dt.security.risk.level') AS "dt.security.risk.level",
-    STRUCT_EXTRACT("__row", 'object.id') AS "object.id",
-    STRUCT_EXTRACT("__row", 'component.name') AS "component.name",
-    STRUCT_EXTRACT("__row", 'component.version') AS "component.version",
-    STRUCT_EXTRACT("__row", 'vulnerability.id') AS "vulnerability.id"
-  FROM s2
-), s4 AS (
-  SELECT
     *
-  FROM s3
+  FROM s2
   WHERE
     "dt.security.risk.level" = 'CRITICAL'
-), s5 AS (
+), s4 AS (
   SELECT
     COUNT(DISTINCT "vulnerability.id") AS "Vulnerabilities"
-  FROM s4
+  FROM s3
 )
 SELECT
   "Vulnerabilities"
-FROM s5
+FROM s4

@@ -13,10 +13,14 @@ WITH s0 AS (
     "event.type" = 'VULNERABILITY_FINDING'
 ), s2 AS (
   SELECT
-    ARG_MAX_NULL(
-      {'object.id': "object.id", 'component.name': "component.name", 'component.version': "component.version", 'vulnerability.id': "vulnerability.id", 'container_image.digest': "container_image.digest", 'container_image.registry': "container_image.registry", 'container_image.repository': "container_image.repository", 'container_image.tags': "container_image.tags"},
-      (NOT "timestamp" IS NULL, "timestamp")
-    ) AS "__row"
+    "object.id",
+    "component.name",
+    "component.version",
+    "vulnerability.id",
+    ARG_MAX_NULL("container_image.digest", (NOT "timestamp" IS NULL, "timestamp")) AS "container_image.digest",
+    "container_image.registry",
+    "container_image.repository",
+    "container_image.tags"
   FROM s1
   GROUP BY
     "object.id",
@@ -28,20 +32,9 @@ WITH s0 AS (
     "container_image.tags"
 ), s3 AS (
   SELECT
-    STRUCT_EXTRACT("__row", 'object.id') AS "object.id",
-    STRUCT_EXTRACT("__row", 'component.name') AS "component.name",
-    STRUCT_EXTRACT("__row", 'component.version') AS "component.version",
-    STRUCT_EXTRACT("__row", 'vulnerability.id') AS "vulnerability.id",
-    STRUCT_EXTRACT("__row", 'container_image.digest') AS "container_image.digest",
-    STRUCT_EXTRACT("__row", 'container_image.registry') AS "container_image.registry",
-    STRUCT_EXTRACT("__row", 'container_image.repository') AS "container_image.repository",
-    STRUCT_EXTRACT("__row", 'container_image.tags') AS "container_image.tags"
-  FROM s2
-), s4 AS (
-  SELECT
     COUNT(DISTINCT "container_image.digest") AS "containerImages"
-  FROM s3
+  FROM s2
 )
 SELECT
   "containerImages"
-FROM s4
+FROM s3

@@ -160,8 +160,13 @@ async def test_body_reading_stops_just_past_the_limit() -> None:
     assert await _read_with_counting(chunks, 250, declared) == 0  # refused before reading anything
 
 
-@pytest.mark.parametrize("bad_id", [{"a": 1}, ["x"], 12, ""])
-def test_event_id_the_store_cannot_key_is_400_not_503(tmp_path: Any, bad_id: object) -> None:
+@pytest.mark.parametrize(
+    ("sent_id", "stored_id"),
+    [({"a": 1}, None), (["x"], None), (True, None), ("", None), (12, "12"), (1.5, "1.5"), ("e-1", "e-1")],
+)
+def test_event_ids_are_stored_as_strings_or_refused_with_400(
+    tmp_path: Any, sent_id: object, stored_id: str | None
+) -> None:
     from api_support import sync_client
 
     from seclake.api.app import create_app, open_store
@@ -170,12 +175,19 @@ def test_event_id_the_store_cannot_key_is_400_not_503(tmp_path: Any, bad_id: obj
     settings = Settings(data_dir=tmp_path)
     store = open_store(settings)  # the real DuckDB store: it refuses non-string event ids
     token = create_token(tmp_path, "t", [scopes.INGEST])[1]
+    body = orjson.dumps([{"event.id": "first"}, {"event.id": sent_id}])
     try:
         with sync_client(create_app(settings, store=store)) as client:
             headers = {"Authorization": f"Api-Token {token}", "Content-Type": "application/json"}
-            response = client.post(INGEST_PATH, content=orjson.dumps([{"event.id": bad_id}]), headers=headers)
+            response = client.post(INGEST_PATH, content=body, headers=headers)
+        ids = store.query('SELECT "event.id" FROM security_events').column("event.id").to_pylist()
     finally:
         store.close()
-    assert response.status_code in (202, 400), response.text
-    if response.status_code == 400:
-        assert response.json()["error"]["code"] == 400
+    if stored_id is None:
+        assert response.status_code == 400, response.text
+        message = response.json()["error"]["message"]
+        assert "element 1" in message and "event.id" in message
+        assert ids == []  # nothing of a refused request is stored
+    else:
+        assert response.status_code == 202, response.text
+        assert sorted(ids) == sorted(["first", stored_id])

@@ -48,8 +48,14 @@ def test_dedup_is_a_group_by_with_arg_max_when_later_fields_are_known() -> None:
     cq = compile_query(
         CASES["doc_container_images"], dialect="duckdb", now=NOW, default_from=None, default_to=None
     )
-    assert "ARG_MAX_NULL({'container_image.digest': \"container_image.digest\"}" in cq.sql
-    assert 'GROUP BY "container_image.digest"' in cq.sql and "ROW_NUMBER" not in cq.sql
+    # the key itself is read from the grouping: no arg_max, no struct
+    assert 'SELECT "container_image.digest" FROM s1 GROUP BY "container_image.digest"' in cq.sql
+    assert "ROW_NUMBER" not in cq.sql and "STRUCT" not in cq.sql.upper()
+    cq = compile_query(
+        CASES["doc_critical_vulnerabilities"], dialect="duckdb", now=NOW, default_from=None, default_to=None
+    )  # one field besides the keys: its own arg_max_null, no struct
+    assert 'ARG_MAX_NULL("dt.security.risk.level", (NOT "timestamp" IS NULL, "timestamp"))' in cq.sql
+    assert "STRUCT" not in cq.sql.upper() and "{" not in cq.sql
     assert "JSON" not in cq.sql.upper().replace("SECURITY_EVENTS", "")
 
 

@@ -6,9 +6,8 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from dql_rows import NOW, ROWS, Run
 from dql_support import cases, doc_examples
-
-from conftest import NOW, ROWS, Run
 
 RECENT = [r for r in ROWS if r["timestamp"] >= (NOW - timedelta(hours=2)).replace(tzinfo=None)]
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 import sqlglot
+from dql_rows import Run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Run
 from seclake.dql import DQLError, compile_query
 from seclake.dql.parser import MAX_DEPTH
 from seclake.store.schema import duckdb_ddl

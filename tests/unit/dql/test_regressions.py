@@ -354,6 +354,25 @@ def test_p1_dedup_then_sort_then_limit_keeps_the_order(store: DuckDBStore) -> No
     assert [r["event.id"] for r in rows] == ["e2", "e1"]
 
 
+def test_p1_dedup_takes_every_carried_field_from_one_record_when_sort_values_tie(store: DuckDBStore) -> None:
+    text = (
+        "fetch security.events | dedup {event.type}, sort: {event.type desc} "
+        "| fields event.type, event.id, object.id, custom.n"
+    )
+    cq = compile_query(text, dialect="duckdb", now=NOW, default_from=None, default_to=None)
+    assert "ARG_MAX_NULL({" in cq.sql  # several fields besides the key: one struct
+    by_id = {e["event.id"]: e for e in EVENTS}
+    rows = run(store, text)
+    assert sorted(r["event.type"] for r in rows) == ["DETECTION_FINDING", "VULNERABILITY_FINDING"]
+    for r in rows:
+        event = by_id[r["event.id"]]
+        assert (r["event.type"], r["object.id"], r["custom.n"]) == (
+            event["event.type"],
+            event.get("object.id"),
+            event.get("custom.n"),
+        )
+
+
 # ── compile-time caches ──
 
 

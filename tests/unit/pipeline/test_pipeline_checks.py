@@ -9,7 +9,7 @@ from pipeline_samples import finding, run, scan
 
 from seclake.model import Problem, validate_event
 from seclake.pipeline import checks
-from seclake.pipeline.checks import metric_key, problems_of, surely_valid
+from seclake.pipeline.checks import metric_key, problems_of, screen, surely_valid
 
 
 def processed(event: dict[str, Any]) -> dict[str, Any]:
@@ -84,3 +84,21 @@ def test_the_shape_cache_is_bounded_and_never_holds_large_names(monkeypatch: pyt
     for i in range(20):
         assert surely_valid(processed(finding(**{f"custom.{i}": i})))
         assert 1 <= len(checks._plans) <= 8
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        finding(**{"scan.id": ..., "finding.time.created": None}),
+        finding(**{"component.name": ..., "scan.status": "COMPLETED"}),
+        scan(**{"object.id": ..., "finding.title": "t", "vulnerability.x": 1}),
+    ],
+)
+def test_structural_problems_are_answered_from_the_cached_shape(event: dict[str, Any]) -> None:
+    event = processed(event)
+    expected = validate_event(event)
+    assert expected  # a shape that is always wrong, whatever its values
+    assert not surely_valid(event)
+    assert screen(event) == tuple(expected)
+    assert screen(dict(event)) == tuple(expected)  # from the cache, the same words in the same order
+    assert problems_of(event) == expected

@@ -13,7 +13,7 @@ from pipeline_samples import finding, run, scan
 
 from seclake.errors import RequestError
 from seclake.model import FIELDS, validate_event
-from seclake.pipeline.checks import surely_valid
+from seclake.pipeline.checks import screen, surely_valid
 
 json_scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False,
     allow_infinity=False) | st.text(max_size=12)  # fmt: skip
@@ -37,6 +37,12 @@ ROBUST: dict[str, Any] = {"deadline": None, "suppress_health_check": [HealthChec
 
 
 SET_BY_STEPS = {"timestamp", "event.id", "event.kind", "dt.security.risk.level", "dt.security.risk.score"}
+
+
+def unkeyable(element: Any) -> bool:
+    """Whether an object's event.id can be neither kept, nor converted (a number), nor generated (null)."""
+    value = element.get("event.id")
+    return not (value is None or (type(value) is str and value) or type(value) in (int, float))
 
 
 def check_rejection(error: RequestError) -> None:
@@ -81,10 +87,12 @@ def test_any_json_value_is_events_or_a_400_naming_the_first_bad_element(
         check_rejection(error)
         assert error.status == 400
         if isinstance(value, list):
-            first_bad = next(i for i, element in enumerate(value) if not isinstance(element, dict))
+            first_bad = next(
+                i for i, element in enumerate(value) if not isinstance(element, dict) or unkeyable(element)
+            )
             assert error.index == first_bad
         else:
-            assert not isinstance(value, dict)
+            assert not isinstance(value, dict) or unkeyable(value)
     else:
         expected = [value] if isinstance(value, dict) else value
         assert isinstance(expected, list)
@@ -93,7 +101,7 @@ def test_any_json_value_is_events_or_a_400_naming_the_first_bad_element(
             if "dt.raw_data" not in element:
                 assert orjson.loads(event["dt.raw_data"]) == element
             assert type(event["timestamp"]) is int
-            assert isinstance(event["event.id"], str) or element.get("event.id") is not None
+            assert type(event["event.id"]) is str and event["event.id"]  # the store's key, always
             for name, param in params.items():  # attributes, unless the event or the steps set the field
                 if name not in element and name not in SET_BY_STEPS and not name.startswith("dt."):
                     assert event[name] == param
@@ -130,6 +138,29 @@ mutations = st.lists(
     ),
     max_size=4,
 )
+# Structural changes: required fields dropped or nulled, fields foreign to the type added.
+structural = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(FIELDS)),
+        st.sampled_from([..., None, "x", 1.5, ["a"]]),
+    ),
+    max_size=5,
+)
+
+
+@given(base=st.sampled_from(["finding", "scan"]), changes=structural)
+@settings(max_examples=150, **ROBUST)
+def test_the_screens_structural_answers_are_the_models(base: str, changes: list[Any]) -> None:
+    event = finding() if base == "finding" else scan()
+    for name, value in changes:
+        if value is ...:
+            event.pop(name, None)
+        else:
+            event[name] = value
+    for _ in range(2):  # the first call plans the shape, the second reads the cached plan
+        known = screen(event)
+        if known is not None:
+            assert list(known) == validate_event(event), event
 
 
 @given(base=st.sampled_from(["finding", "scan"]), changes=mutations)
@@ -145,6 +176,9 @@ def test_the_fast_screen_never_passes_an_event_the_model_rejects(base: str, chan
         clean = {k: v for k, v in processed.items() if k != "dt.ingest.warnings"}
         if surely_valid(clean):
             assert validate_event(clean) == [], clean
+        known = screen(clean)
+        if known is not None:  # the screen's answer, when it gives one, is the model's, word for word
+            assert list(known) == validate_event(clean), clean
 
 
 @given(base=st.sampled_from(["finding", "scan"]), changes=mutations)

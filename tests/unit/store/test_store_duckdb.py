@@ -234,6 +234,25 @@ def test_query_is_read_only_single_statement_and_interruptible(store: DuckDBStor
     assert store.healthy()
 
 
+def test_the_read_path_cannot_reach_files_and_the_writer_still_writes(
+    store: DuckDBStore, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("name,value\nroot,hunter2\n")
+    for sql in (
+        "SELECT * FROM read_csv('/etc/passwd')",
+        f"SELECT * FROM read_csv('{secret}')",
+        f"SELECT * FROM read_text('{secret}')",
+        f"SELECT * FROM '{secret}'",
+    ):
+        with pytest.raises(QueryError) as info:
+            store.query(sql)
+        assert "hunter2" not in str(info.value) and "root:" not in str(info.value)
+    store.append([make_event(1), make_event(2)], connection_id="c", body_bytes=10)  # after the lock
+    assert store.count() == 2
+    assert store.query('SELECT count(*) AS n FROM security_events WHERE "__attributes" IS NULL').num_rows == 1
+
+
 def test_open_store_uses_the_data_dir_and_reopens_what_was_stored(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     store = open_store(settings)

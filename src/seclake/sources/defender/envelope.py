@@ -72,31 +72,58 @@ def _records_member(obj: dict[str, Any]) -> list[Any] | None:
     return None
 
 
-def split_body(body: bytes | str) -> Sequence[msgspec.Raw | bytes] | None:
-    """The original JSON text of each record of one body, or None when only `decode_body` can tell.
+def split_body(body: bytes | str) -> tuple[Sequence[msgspec.Raw | bytes], list[str]] | None:
+    """The original JSON text of each record of one body, as bytes and as str; None when only
+    `decode_body` can tell.
 
-    None for anything unusual (not JSON, not an array or object, not encodable as UTF-8, nested too
-    deep): the caller then takes the `decode_body` path, which reports the problem. Never raises.
+    None for anything unusual (not JSON, not an array or object, not UTF-8, nested too deep): the
+    caller then takes the `decode_body` path, which reports the problem. Never raises.
     """
     try:
         data = body.encode("utf-8") if isinstance(body, str) else body
         data = data.removeprefix(_BOM)
         if b"\n" in data or b"\r" in data or b"\t" in data:
             data = msgspec.json.format(data, indent=-1)
-        first = data.lstrip(_WS)[:1]
-        if first == b"[":
-            return _RECORDS.decode(data)
-        if first != b"{":
-            return None
-        try:
-            return _WRAPPER.decode(data).records  # one pass for the usual wrapper
-        except msgspec.ValidationError:
-            pass
-        members = _MEMBERS.decode(data)
-        if len(members) == 1:
-            ((key, value),) = members.items()
-            if key.lower() == "records" and bytes(memoryview(value)[:1]) == b"[":
-                return _RECORDS.decode(value)
-        return [data.strip(_WS)]
-    except (UnicodeEncodeError, msgspec.DecodeError, RecursionError):
+        texts = _texts(data)
+        return None if texts is None else (texts, _strings(data, texts))
+    except (UnicodeEncodeError, UnicodeDecodeError, msgspec.DecodeError, RecursionError):
         return None
+
+
+def _texts(data: bytes) -> Sequence[msgspec.Raw | bytes] | None:
+    first = data.lstrip(_WS)[:1]
+    if first == b"[":
+        return _RECORDS.decode(data)
+    if first != b"{":
+        return None
+    try:
+        return _WRAPPER.decode(data).records  # one pass for the usual wrapper
+    except msgspec.ValidationError:
+        pass
+    members = _MEMBERS.decode(data)
+    if len(members) == 1:
+        ((key, value),) = members.items()
+        if key.lower() == "records" and bytes(memoryview(value)[:1]) == b"[":
+            return _RECORDS.decode(value)
+    return [data.strip(_WS)]
+
+
+def _strings(data: bytes, texts: Sequence[msgspec.Raw | bytes]) -> list[str]:
+    """Each text as str (raises UnicodeDecodeError). An ASCII array body with nothing between its
+    records but single commas (the usual Event Hub body; the lengths prove it) is decoded once and
+    sliced; anything else is decoded text by text."""
+    array = data.strip(_WS)
+    lengths = [len(t) for t in texts]
+    if (
+        array[:1] == b"["
+        and len(array) == sum(lengths) + len(lengths) + (not lengths) + 1
+        and array.isascii()
+    ):
+        whole = array.decode("ascii")
+        strings = []
+        start = 1
+        for length in lengths:
+            strings.append(whole[start : start + length])
+            start += length + 1
+        return strings
+    return [str(t, "utf-8") for t in texts]

@@ -73,8 +73,9 @@ _FINDING = base_event(EventType.VULNERABILITY_FINDING)
 _VULNERABILITIES = Memo()
 _LEGACY = Memo()
 _ABSENT = (b"", b"null")
-_PASCAL_STARTS = frozenset(b"$TIP")
+_DECODERS = (RECORD, PASCAL_RECORD)  # the camelCase and PascalCase shapes, the last one that worked first
 _IMAGES = SlotMemo()
+_IMAGE_SLOTS = _IMAGES.slots
 _KUBERNETES = Memo()
 _PROVIDERS = Memo()
 
@@ -86,18 +87,6 @@ class BodyFallback(Exception):  # noqa: N818 - a signal to the caller, never see
 def clear_memos() -> None:
     for memo in (_VULNERABILITIES, _LEGACY, _IMAGES, _KUBERNETES, _PROVIDERS):
         memo.clear()
-
-
-def _decode(text: Text) -> Record | None:
-    """The record as structs when it has the canonical shape in one casing; None otherwise."""
-    view = memoryview(text)
-    pascal = len(view) > 2 and view[2] in _PASCAL_STARTS  # the .NET shape starts with "$type" (or "Type")
-    for decoder in (PASCAL_RECORD, RECORD) if pascal else (RECORD, PASCAL_RECORD):
-        try:
-            return decoder.decode(text)
-        except msgspec.DecodeError:  # ValidationError included: another shape, casing or type
-            continue
-    return None
 
 
 def _load(text: Text) -> dict[str, Any]:
@@ -118,13 +107,32 @@ def _blocks(text: Text) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
     return record, props, opt_dict(props, "additionalData", _P)
 
 
-def _derive_vulnerability(out: dict[str, Any], text: Text) -> None:
+def _template(out: dict[str, Any]) -> None:
+    """Start an event template: the constant fields, then the per-record times (set on every copy)."""
+    out.update(_FINDING)
+    out["timestamp"] = out["finding.time.created"] = None
+
+
+def _derive_vulnerability(out: dict[str, Any], text: Text, sd: Software) -> None:
+    """An event template: the vulnerability fields (careful derivation), remediation, component, title."""
+    _template(out)
     _, props, ad = _blocks(text)
     vd = opt_dict(ad, "vulnerabilityDetails", _AD)
     mdvm_vulnerability(props, ad, vd, opt_dict(props, "status", _P), out)
+    fixed = sd.fixedVersion  # subassessments._remediation over the struct
+    available = bool(fixed) or (sd.fixStatus or "").lower() == "fixavailable" or sd.patchable
+    out["vulnerability.remediation.status"] = "AVAILABLE" if available else "NOT_AVAILABLE"
+    if fixed:
+        out["vulnerability.remediation.fix_versions"] = [fixed]
+    component, version, vuln_id = sd.packageName, sd.version, out["vulnerability.id"]
+    if version:
+        out["component.version"] = version
+    out["component.name"] = component
+    out["finding.title"] = f"{vuln_id} in {component} {version}" if version else f"{vuln_id} in {component}"
 
 
 def _derive_legacy(out: dict[str, Any], text: Text) -> None:
+    _template(out)
     _, props, ad = _blocks(text)
     legacy_vulnerability(props, ad, out)
 
@@ -132,32 +140,36 @@ def _derive_legacy(out: dict[str, Any], text: Text) -> None:
 def _derive_image(  # noqa: PLR0917 - the memo passes them through positionally
     out: dict[str, Any], text: Text, resource: str, scope: ContainerScope, generated: Timestamp, legacy: bool
 ) -> None:
+    """The image context (careful derivation), and the scanner, which follows from `legacy`."""
     record, props, _ = _blocks(text)
     image_context(record, props, out, resource=resource, scope=scope, generated=generated, legacy=legacy)
+    out["scan.name"] = QUALYS_SCANNER if legacy else MDVM_SCANNER
 
 
 def _derive_kubernetes(out: dict[str, Any], text: Text) -> None:
     kubernetes_context(_blocks(text)[2], out)
 
 
-# (record id lowercased up to its last "/", assessedResourceType) → (container scope, as
-# `mapper._container_scope` finds it, or None; end of the assessed resource in the id, as
-# `images.resource_of` cuts it). Every finding of one image assessment shares the key: only the
+# (record id up to its last "/", assessedResourceType) → (container scope, as `mapper._container_scope`
+# finds it, or None; the assessed resource, as `images.resource_of` cuts it from the id, or None when
+# that is the whole id). Every finding of one image assessment shares the key: only the
 # sub-assessment's own name, after the last "/", differs.
-_ID_FACTS: dict[tuple[str, str | None], tuple[ContainerScope | None, int]] = {}
+_ID_FACTS: dict[tuple[str, str | None], tuple[ContainerScope | None, str | None]] = {}
 _RESOURCE_END = "/providers/microsoft.security/assessments/"
 
 
-def _id_facts(lowered: str, resource_type: str | None) -> tuple[ContainerScope | None, int]:
-    """Scope and resource cut of a record with an ASCII id (lowercased) containing "/"."""
-    head = lowered[: lowered.rfind("/")]
+def _id_facts(rid: str, resource_type: str | None) -> tuple[ContainerScope | None, str | None]:
+    """Scope and assessed resource of a record with an ASCII id containing "/" (cached by its head)."""
+    head = rid[: rid.rfind("/")]
     facts = _ID_FACTS.get((head, resource_type))
     if facts is None:
-        whole = head.endswith("/assessments")  # the key would be the last segment itself: not shared
-        source = lowered if whole else head
+        lowered = head.lower()
+        whole = lowered.endswith("/assessments")  # the key would be the last segment itself: not shared
+        source = rid.lower() if whole else lowered
+        cut = source.rfind(_RESOURCE_END)
         facts = (
             _scope(CONTAINER_KEYS.get(assessment_key(source) or ""), resource_type),
-            source.rfind(_RESOURCE_END),
+            rid[:cut] if cut > 0 else None,
         )
         if not whole:
             if len(_ID_FACTS) >= 4096:
@@ -189,9 +201,15 @@ def _kind(rtype: str | None) -> RecordKind:
 
 def map_fast(text: Text, enqueued: Timestamp | None) -> dict[str, Any] | str | None:
     """The event (or skip reason) of a container-image (sub-)assessment of the canonical shape, else None."""
-    rec = _decode(text)
-    if rec is None:
-        return None
+    global _DECODERS  # noqa: PLW0603 - an ordering hint only: the casing that decoded last goes first
+    try:
+        rec = _DECODERS[0].decode(text)
+    except msgspec.DecodeError:  # ValidationError included: another shape, casing or type
+        try:
+            rec = _DECODERS[1].decode(text)
+        except msgspec.DecodeError:
+            return None
+        _DECODERS = _DECODERS[::-1]
     kind = _KINDS.get(rec.type) or _kind(rec.type)
     props = rec.properties
     ad = props.additionalData if props is not None else None
@@ -215,11 +233,13 @@ def _finding(
 ) -> dict[str, Any] | None:
     """`subassessments.map_subassessment`, step for step, for a record that decoded into the structs."""
     rid: str = rec.id  # type: ignore[assignment]  # checked by map_fast
-    lowered_id = rid.lower()
-    scope, cut = _id_facts(lowered_id, ad.assessedResourceType)
+    resource_type = ad.assessedResourceType
+    facts = _ID_FACTS.get((rid[: rid.rfind("/")], resource_type)) or _id_facts(rid, resource_type)
+    scope = facts[0]
     if scope is None:
         return None
-    resource = rid[:cut] if cut > 0 else rid
+    resource = facts[1] or rid
+    lowered_id = rid.lower()
     generated = parse_timestamp(props.timeGenerated) if props.timeGenerated else None
     if generated is None:
         return None
@@ -227,15 +247,6 @@ def _finding(
     sd = _NO_SOFTWARE if legacy else ad.softwareDetails or _NO_SOFTWARE
     status = props.status or _NO_STATUS
 
-    event = _FINDING.copy()
-    event["timestamp"] = enqueued[1] if enqueued is not None and enqueued[0] > generated[0] else generated[1]
-    event["finding.time.created"] = generated[1]
-    if props.description:  # subassessments.COPIES, spelled out (held equal by a test)
-        event["vulnerability.description"] = props.description
-    if props.remediation:
-        event["vulnerability.remediation.description"] = props.remediation
-    if sd.version:
-        event["component.version"] = sd.version
     if legacy:
         legacy_key = (
             bytes(ad.cve),
@@ -246,74 +257,70 @@ def _finding(
             ad.patchable,
         )
         fields, lists = _LEGACY.get(legacy_key) or _LEGACY.fill(legacy_key, _derive_legacy, text)
-        event.update(fields)
-        for name in lists:  # every event gets its own lists
-            event[name] = fields[name].copy()
     else:
-        vuln_key = (
+        if not sd.packageName:
+            return None  # the careful path reports the missing package
+        vuln_key = (  # what the vulnerability, remediation and component fields follow from
             bytes(ad.vulnerabilityDetails),
             props.id,
             props.displayName,
             status.severity,
             ad.cvssV30Score,
+            sd.packageName,
+            sd.version,
+            sd.fixedVersion,
+            sd.fixStatus,
+            sd.patchable,
         )
         fields, lists = _VULNERABILITIES.get(vuln_key) or _VULNERABILITIES.fill(
-            vuln_key, _derive_vulnerability, text
+            vuln_key, _derive_vulnerability, text, sd
         )
-        event.update(fields)
-        for name in lists:
-            event[name] = fields[name].copy()
-        fixed = sd.fixedVersion
-        available = bool(fixed) or (sd.fixStatus or "").lower() == "fixavailable" or sd.patchable
-        event["vulnerability.remediation.status"] = "AVAILABLE" if available else "NOT_AVAILABLE"
-        if fixed:
-            event["vulnerability.remediation.fix_versions"] = [fixed]
-    action = _action(rec)
+    event = fields.copy()  # the part is a whole event template: cloning it is the cheapest start
+    event["timestamp"] = enqueued[1] if enqueued is not None and enqueued[0] > generated[0] else generated[1]
+    event["finding.time.created"] = generated[1]
+    for name in lists:  # every event gets its own lists
+        event[name] = fields[name].copy()
+    if props.description:  # subassessments.COPIES, spelled out (held equal by a test)
+        event["vulnerability.description"] = props.description
+    if props.remediation:
+        event["vulnerability.remediation.description"] = props.remediation
+    block = rec.subAssessmentEventDataEnrichment  # common.enrichment_action, over the structs
+    action = block.action if block is not None else None
+    if not action:
+        action = _action(rec)
     code = (status.code or "").lower()
     resolved = code == "healthy" or (action or "").lower() == "delete"
     event["vulnerability.resolution.status"] = "RESOLVED" if resolved else "OPEN"
     muted = code == "notapplicable" and (status.cause or "").lower() == "exempt"
     event["vulnerability.mute.status"] = "MUTED" if muted else "NOT_MUTED"
 
-    fields, lists = _IMAGES.recall(  # keyed by what `image_context` reads (of the scope, the provider)
-        resource,
-        (
-            ad.artifactDetails,
-            props.resourceDetails,
-            ad.imageDigest if legacy else None,
-            ad.repositoryName if legacy else None,
-            rec.tenantId,
-            scope.provider,
-            generated[1],
-            legacy,
-        ),
-        _derive_image,
-        text,
-        resource,
-        scope,
-        generated,
+    image_facts = (  # what `image_context` reads besides the resource (of the scope, the provider)
+        ad.artifactDetails,
+        props.resourceDetails,
+        ad.imageDigest if legacy else None,
+        ad.repositoryName if legacy else None,
+        rec.tenantId,
+        scope.provider,
+        generated[1],
         legacy,
     )
+    slot = _IMAGE_SLOTS.get(resource)
+    if slot is not None and slot[0] == image_facts:
+        fields, lists = slot[1]
+    else:
+        fields, lists = _IMAGES.recall(
+            resource, image_facts, _derive_image, text, resource, scope, generated, legacy
+        )
     event.update(fields)
     for name in lists:
         event[name] = fields[name].copy()
     if scope.runtime:
         _KUBERNETES.apply(bytes(ad.kubernetesDetails), _derive_kubernetes, event, text)
-
-    component = (
-        ad.imageName or event.get("container_image.repository") or event["container_image.digest"]
-        if legacy
-        else sd.packageName
-    )
-    if not component:
-        return None
-    event["component.name"] = component
-    vuln_id: str = event["vulnerability.id"]
-    version = sd.version
-    title = f"{vuln_id} in {component} {version}" if version else f"{vuln_id} in {component}"
-    event["finding.title"] = (props.displayName or title) if legacy else title
+    if legacy:  # the component is the image (`subassessments._component`): known only now
+        component = ad.imageName or event.get("container_image.repository") or event["container_image.digest"]
+        event["component.name"] = component
+        event["finding.title"] = props.displayName or f"{event['vulnerability.id']} in {component}"
     event["finding.id"] = lowered_id
-    event["scan.name"] = QUALYS_SCANNER if legacy else MDVM_SCANNER
     event["event.id"] = event_id(lowered_id, action, generated[1])
     return event
 
@@ -349,7 +356,7 @@ def _assessment(
     """`mapper._assessment` and `scans.map_assessment`, step for step, over the structs."""
     rid: str = rec.id  # type: ignore[assignment]  # checked by map_fast
     lowered = rid.lower()
-    scope, _ = _id_facts(lowered, ad.assessedResourceType)
+    scope, _ = _id_facts(rid, ad.assessedResourceType)
     if scope is None:
         return None  # the careful path names the skip
     if (_action(rec) or "").lower() == "delete":

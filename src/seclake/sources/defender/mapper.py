@@ -81,10 +81,10 @@ def map_body(body: bytes | str, *, enqueued_time: datetime | None = None) -> Map
     records of the common shape take the fast path (`fastpath.map_fast`); the rest are parsed and take
     the careful path. Bodies `split_body` cannot read are decoded whole, as `map_records` input.
     """
-    texts = split_body(body)
-    if texts is not None:
+    split = split_body(body)
+    if split is not None:
         try:
-            return _map_texts(texts, enqueued_time)
+            return _map_texts(*split, enqueued_time)
         except BodyFallback:  # orjson refuses what msgspec accepted: report it the careful way
             pass
     try:
@@ -199,21 +199,20 @@ def map_records(records: Sequence[Any], *, enqueued_time: datetime | None = None
     return collector.finish()
 
 
-def _map_texts(texts: Sequence[Text], enqueued_time: datetime | None) -> MapResult:
-    """Map records given as their original JSON text (raises BodyFallback, see `fastpath`)."""
+def _map_texts(texts: Sequence[Text], strings: list[str], enqueued_time: datetime | None) -> MapResult:
+    """Map records given as their original JSON text, as bytes and str (raises BodyFallback, see `fastpath`)."""
     enqueued = from_datetime(enqueued_time) if enqueued_time is not None else None
     collector = _Collector(MapResult(records=len(texts)))
-    errors = collector.result.errors
-    for index, text in enumerate(texts):
-        try:
-            raw_data = str(text, "utf-8")
-        except UnicodeDecodeError:
-            raise BodyFallback from None
+    errors, events, scans = collector.result.errors, collector.result.events, collector.scans
+    for index, (text, raw_data) in enumerate(zip(texts, strings, strict=True)):
         outcome = map_fast(text, enqueued)
         if type(outcome) is dict:
             outcome["dt.raw_data"] = raw_data
-            if outcome["event.type"] != "VULNERABILITY_SCAN":
-                collector.add_finding(outcome)
+            if outcome["event.type"] != "VULNERABILITY_SCAN":  # _Collector.add_finding, inlined
+                events.append(outcome)
+                scan = outcome.get("scan.id")
+                if scan is not None and scan not in scans:
+                    scans[scan] = scan_from_finding(outcome)
                 continue
         elif outcome is None:
             try:

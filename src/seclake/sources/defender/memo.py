@@ -73,6 +73,7 @@ class SlotMemo(Memo):
     def __init__(self, limit: int = 4096) -> None:
         super().__init__(limit)
         self._slots: dict[Hashable, tuple[tuple[Any, ...], Part]] = {}
+        self.slots = self._slots  # read-only view for callers that inline the slot check
 
     def recall(
         self, primary: Hashable, rest: tuple[Any, ...], derive: Callable[..., None], *args: Any

@@ -73,7 +73,8 @@ _AD = _P + ".additionalData"
 def scan_from_finding(finding: dict[str, Any]) -> dict[str, Any]:
     """The COMPLETED scan event implied by a container-image finding."""
     event = base_event(EventType.VULNERABILITY_SCAN)
-    event.update({name: finding[name] for name in SHARED_FIELDS if finding.get(name) is not None})
+    get = finding.get
+    event.update({name: value for name in SHARED_FIELDS if (value := get(name)) is not None})
     event["scan.status"] = "COMPLETED"
     event["scan.time.completed"] = finding["finding.time.created"]
     event["event.id"] = scan_event_id(finding["scan.id"])

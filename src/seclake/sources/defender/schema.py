@@ -34,16 +34,22 @@ __all__ = [
 _NO_RAW = Raw(b"")
 
 
+_METADATA = {"dollar_type": "$type", "dollar_id": "$id"}  # .NET serializer keys; the mapping ignores them
+
+
 def _camel(name: str) -> str:
-    return "$type" if name == "dollar_type" else name
+    return _METADATA.get(name, name)
 
 
 def _pascal(name: str) -> str:
-    return "$type" if name == "dollar_type" else name[:1].upper() + name[1:]
+    return _METADATA.get(name) or name[:1].upper() + name[1:]
 
 
-class _Shape(Struct, forbid_unknown_fields=True, rename=_camel):
-    """Base of the structs: exact keys only."""
+class _Shape(Struct, forbid_unknown_fields=True, rename=_camel, gc=False):
+    """Base of the structs: exact keys only, besides the .NET metadata keys any object may carry."""
+
+    dollar_type: Any = None  # "$type"
+    dollar_id: Any = None  # "$id"
 
 
 class Enrichment(_Shape):
@@ -128,7 +134,6 @@ class Record(_Shape):
     assessmentEventDataEnrichment: Enrichment | None = None  # noqa: N815
     securityEventDataEnrichment: Enrichment | None = None  # noqa: N815
     name: Any = None
-    dollar_type: Any = None
 
 
 # struct → its fields holding another struct (rebuilt per casing), leaves first.
@@ -159,7 +164,7 @@ def _pascal_decoder() -> msgspec.json.Decoder[Record]:
             for f in msgspec.structs.fields(cls)
         ]
         made[cls] = msgspec.defstruct(
-            "Pascal" + cls.__name__, fields, rename=_pascal, forbid_unknown_fields=True
+            "Pascal" + cls.__name__, fields, rename=_pascal, forbid_unknown_fields=True, gc=False
         )
     decoder: msgspec.json.Decoder[Record] = msgspec.json.Decoder(made[Record])
     return decoder
