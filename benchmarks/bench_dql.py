@@ -204,7 +204,7 @@ def _serve(store: DuckDBStore, data_dir: Path) -> tuple[uvicorn.Server, threadin
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=5_000_000, help="events in the store")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per query (median)")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per query (median)")
     # `python -m benchmarks dql` calls main() with sys.argv naming the benchmarks: those are not ours
     args = parser.parse_args([] if argv is None else argv)
     configure_logging("WARNING")

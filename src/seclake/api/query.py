@@ -298,7 +298,12 @@ async def execute(request: Request, _token: QueryCaller) -> Response:
     started = time.perf_counter()
     try:
         compiled = compile_query(
-            req.query, dialect="duckdb", now=now, default_from=req.default_from, default_to=req.default_to
+            req.query,
+            dialect="duckdb",
+            now=now,
+            default_from=req.default_from,
+            default_to=req.default_to,
+            misfit_fields=request.app.state.store.misfit_fields(),  # values kept in __attributes (F6)
         )
     except DQLError as exc:
         return _json(dql_error_body(exc), 400)

@@ -63,6 +63,14 @@ class EventStore(Protocol):
         """Number of stored (visible) events."""
         ...
 
+    def misfit_fields(self) -> frozenset[str]:
+        """Catalog fields some stored event holds in `__attributes` (its value did not fit the column).
+
+        A superset is allowed (deleted rows may leave names behind); the query API passes it to
+        `compile_query(misfit_fields=...)` so such values can be queried. Cheap: no I/O.
+        """
+        ...
+
     def healthy(self) -> bool:
         """Whether the store can take writes and answer queries."""
         ...

@@ -20,6 +20,14 @@ every stored id); a dedup view (QUALIFY row_number() ... = 1) would add seconds 
   column. Everything runs inside the commit's transaction on the only write connection, so no
   concurrent insert can slip between the check and the insert.
 
+Misfits (F6): a catalog value that does not fit its typed column is kept in `__attributes`; queries
+read it back only for the fields the DQL compiler is told about. `rows.convert` names those fields per
+batch; the commit that stores them also inserts their names into MISFIT_FIELDS_TABLE (nothing to write
+in the common case: only names not yet known), and the in-memory set grows after COMMIT, so a rolled
+back batch adds nothing. Opening reads that small table, O(1). Probing instead, i.e. scanning the JSON
+of every row at open, took 0.25 s at 300 k rows with attributes on every row (linear in rows), so it
+runs only once: when the table is created on an older file, or for fields the catalog just gained.
+
 Read path: `query` runs one SELECT on its own cursor of the same database (DuckDB's MVCC: readers see
 the last commit and never block the writer); a timer calls `interrupt()` on the timeout. External
 access (files, network, extensions) is switched off for the whole database once it is open, so even a
@@ -48,13 +56,17 @@ from seclake.model import BUCKET
 from seclake.settings import Settings
 from seclake.store.base import IngestStat
 from seclake.store.retention import RetentionPolicy, RetentionWorker, cutoffs
-from seclake.store.rows import ARROW_SCHEMA, first_per_id, to_arrow
+from seclake.store.rows import ARROW_SCHEMA, convert, first_per_id
 from seclake.store.schema import (
+    ATTRIBUTES_COLUMN,
+    COLUMN_TYPES,
     COLUMNS,
     DUCKDB_TYPES,
     EVENTS_RELATION,
     ID_HASH_COLUMN,
     INGEST_STATS_TABLE,
+    MISFIT_FIELDS_DDL,
+    MISFIT_FIELDS_TABLE,
     NO_CONNECTION,
     STORE_TABLE,
     duckdb_store_ddl,
@@ -74,6 +86,7 @@ DB_FILE_NAME = "events.duckdb"
 # committed rows held in memory until the checkpoint.
 CHECKPOINT_THRESHOLD = "256MB"
 MINUTE_NS = 60 * 1_000_000_000
+_COLUMNS_OF_SQL = "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
 _BATCH_VIEW = "__seclake_batch"
 _CANDIDATES_VIEW = "__seclake_candidates"
 _ID_HASH = 'md5_number_lower("event.id")'  # see schema.ID_HASH_COLUMN
@@ -88,6 +101,13 @@ _PROBE_SQL = (
 _CANDIDATE_IDS_SQL = (
     f'SELECT d."event.id" FROM "{STORE_TABLE}" d SEMI JOIN {_CANDIDATES_VIEW} c ON d."{ID_HASH_COLUMN}" = c.h'
 )
+_MISFIT_INSERT_SQL = f'INSERT INTO "{MISFIT_FIELDS_TABLE}" SELECT unnest(?::VARCHAR[]) ON CONFLICT DO NOTHING'
+# Once per file (see the module docstring): the given catalog fields that have a value in the attributes.
+_MISFIT_BACKFILL_SQL = (
+    f'INSERT INTO "{MISFIT_FIELDS_TABLE}" SELECT DISTINCT k FROM (SELECT unnest(json_keys("{ATTRIBUTES_COLUMN}"))'
+    f' AS k FROM "{STORE_TABLE}" WHERE "{ATTRIBUTES_COLUMN}" IS NOT NULL) WHERE list_contains(?::VARCHAR[], k)'
+    " ON CONFLICT DO NOTHING"
+)
 _RETENTION_SQL = (
     f'DELETE FROM "{STORE_TABLE}" '
     'WHERE coalesce("dt.system.bucket", ?) = ? AND "timestamp" < make_timestamp_ns(?)'
@@ -97,6 +117,7 @@ _RETENTION_SQL = (
 @dataclass(frozen=True, slots=True)
 class _Payload:
     table: pa.Table
+    misfits: frozenset[str]  # catalog fields with a value in the attributes (rows.Converted.misfits)
     connection_id: str | None
     body_bytes: int
     received_ns: int
@@ -122,8 +143,10 @@ class DuckDBStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = duckdb.connect(str(self.path), config={"checkpoint_threshold": CHECKPOINT_THRESHOLD})
-            self._migrate()
             self._db.execute("LOAD json")  # the attributes column's type: loaded before the lock below
+            self._migrate()
+            rows = self._db.execute(f'SELECT name FROM "{MISFIT_FIELDS_TABLE}"').fetchall()
+            self._misfits: frozenset[str] = frozenset(r[0] for r in rows)  # replaced, never mutated
             # Defense in depth for the read path (DQL is its only caller): no file, network or extension
             # access from SQL (read_csv('/etc/passwd'), COPY, ATTACH, INSTALL). The database's own file
             # and WAL, and Arrow batches registered by the writer, are unaffected. Cannot be undone.
@@ -145,20 +168,34 @@ class DuckDBStore:
 
     # ── setup ──
     def _migrate(self) -> None:
-        """Create the layout; add columns the catalog gained since the file was created."""
+        """Create the layout; add columns the catalog gained since the file was created (one transaction).
+
+        Fields whose values older rows may hold in the attributes are probed once: every catalog field
+        when MISFIT_FIELDS_TABLE is new, else the fields just added to the catalog.
+        """
+        db = self._db
         ddl = duckdb_store_ddl()
-        self._db.execute(ddl[0])
-        have = {
-            r[0]
-            for r in self._db.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [STORE_TABLE]
-            ).fetchall()
-        }
-        for c in COLUMNS:
-            if c.name not in have:
-                self._db.execute(f'ALTER TABLE "{STORE_TABLE}" ADD COLUMN "{c.name}" {DUCKDB_TYPES[c.type]}')
-        for stmt in ddl[1:]:
-            self._db.execute(stmt)
+        db.execute("BEGIN TRANSACTION")
+        try:
+            have = {r[0] for r in db.execute(_COLUMNS_OF_SQL, [STORE_TABLE]).fetchall()}  # empty: new file
+            db.execute(ddl[0])
+            probe = [c.name for c in COLUMNS if have and c.name not in have]
+            for name in probe:
+                db.execute(
+                    f'ALTER TABLE "{STORE_TABLE}" ADD COLUMN "{name}" {DUCKDB_TYPES[COLUMN_TYPES[name]]}'
+                )
+            for stmt in ddl[1:]:
+                db.execute(stmt)
+            if not db.execute(_COLUMNS_OF_SQL, [MISFIT_FIELDS_TABLE]).fetchall():
+                db.execute(MISFIT_FIELDS_DDL)
+                probe = [c.name for c in COLUMNS] if have else []
+            if probe:
+                db.execute(_MISFIT_BACKFILL_SQL, [probe])
+            db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                db.execute("ROLLBACK")
+            raise
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         with self._cursor_lock:
@@ -177,7 +214,8 @@ class DuckDBStore:
             done: Future[None] = Future()
             done.set_result(None)
             return done
-        payload = _Payload(to_arrow(events), connection_id, body_bytes, received_ns)
+        converted = convert(events)
+        payload = _Payload(converted.table, converted.misfits, connection_id, body_bytes, received_ns)
         return self._writer.submit(payload, len(events))
 
     def append(self, events: Sequence[dict[str, Any]], *, connection_id: str | None, body_bytes: int) -> None:
@@ -188,6 +226,7 @@ class DuckDBStore:
         """One transaction for a group of batches (runs on the writer thread)."""
         w = self._wconn
         table = first_per_id(pa.concat_tables([b.payload.table for b in group])).combine_chunks()
+        new_misfits = frozenset().union(*(b.payload.misfits for b in group)) - self._misfits
         w.execute("BEGIN TRANSACTION")
         try:
             w.register(_BATCH_VIEW, table)
@@ -197,6 +236,8 @@ class DuckDBStore:
                 w.unregister(_BATCH_VIEW)
                 w.register(_BATCH_VIEW, table.filter(keep))
             w.execute(_INSERT_SQL)
+            if new_misfits:
+                w.execute(_MISFIT_INSERT_SQL, [sorted(new_misfits)])
             stats = _stats_rows(group)
             values = ", ".join(["(?, ?, ?, ?)"] * len(stats))
             w.execute(
@@ -209,6 +250,9 @@ class DuckDBStore:
             raise
         finally:
             w.unregister(_BATCH_VIEW)
+        if new_misfits:  # only the writer thread replaces the set; readers see the old or the new one
+            self._misfits = self._misfits | new_misfits
+            log.info("misfit_fields_added", fields=sorted(new_misfits))
 
     @staticmethod
     def _stored_ids(w: duckdb.DuckDBPyConnection) -> list[str]:
@@ -279,6 +323,10 @@ class DuckDBStore:
     def count(self) -> int:
         rows = self._read(f'SELECT count(*) FROM "{EVENTS_RELATION}"', [])
         return int(rows[0][0])
+
+    def misfit_fields(self) -> frozenset[str]:
+        """Catalog fields some stored event holds in the attributes (see the module docstring)."""
+        return self._misfits
 
     def healthy(self) -> bool:
         if self._closed or not self._writer.alive():

@@ -2,6 +2,8 @@
 
 `to_arrow(events)` returns a `pyarrow.Table` with one typed column per catalog field (schema order,
 named like the field) plus ATTRIBUTES_COLUMN (compact JSON object text, NULL when empty).
+`convert(events)` returns the same table together with `misfits`: the catalog fields of the batch whose
+value was moved into `__attributes` (the store tracks them so queries read those values back, F6).
 
 Rules (contract 6):
 - a catalog field whose value fits its column type goes to that column; `None` is NULL;
@@ -29,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
@@ -40,7 +43,15 @@ from seclake.errors import InputError
 from seclake.model import FieldType
 from seclake.store.schema import ATTRIBUTES_COLUMN, COLUMNS
 
-__all__ = ["ARROW_SCHEMA", "ARROW_TYPES", "first_per_id", "parse_rfc3339_ns", "to_arrow"]
+__all__ = [
+    "ARROW_SCHEMA",
+    "ARROW_TYPES",
+    "Converted",
+    "convert",
+    "first_per_id",
+    "parse_rfc3339_ns",
+    "to_arrow",
+]
 
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
@@ -154,9 +165,16 @@ def _fast_ok(ftype: FieldType, values: list[Any]) -> bool:
 
 
 def _column(
-    name: str, ftype: FieldType, values: list[Any], attributes: list[dict[str, Any] | None]
+    name: str,
+    ftype: FieldType,
+    values: list[Any],
+    attributes: list[dict[str, Any] | None],
+    misfits: set[str],
 ) -> pa.Array:
-    """One typed Arrow column; values that do not fit are moved into `attributes[i][name]`."""
+    """One typed Arrow column; values that do not fit are moved into `attributes[i][name]`.
+
+    Adds `name` to `misfits` when at least one value was moved.
+    """
     arrow_type = ARROW_TYPES[ftype]
     if _fast_ok(ftype, values):
         try:
@@ -175,6 +193,7 @@ def _column(
             if attrs is None:
                 attrs = attributes[i] = {}
             attrs[name] = v
+            misfits.add(name)
             out.append(None)
         else:
             out.append(c)
@@ -195,8 +214,21 @@ def _check_ids(ids: list[Any]) -> None:
     raise InputError(f"event {i}: event.id must be a non-empty string, got {v!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class Converted:
+    """A batch in the store's layout and the catalog fields whose misfits went to the attributes."""
+
+    table: pa.Table
+    misfits: frozenset[str]
+
+
 def to_arrow(events: Sequence[dict[str, Any]]) -> pa.Table:
     """The Arrow table for `events` in ARROW_SCHEMA (see the module docstring for the rules)."""
+    return convert(events).table
+
+
+def convert(events: Sequence[dict[str, Any]]) -> Converted:
+    """`to_arrow(events)` plus the names of the catalog fields with a value that did not fit (pure)."""
     _check_ids([e.get("event.id") for e in events])
     present = set().union(*events)  # gather only the columns some event has; the rest are all NULL
     extra = present - _CATALOG_NAMES  # fields outside the catalog, in any event of the batch
@@ -204,6 +236,7 @@ def to_arrow(events: Sequence[dict[str, Any]]) -> pa.Table:
         None if extra.isdisjoint(e) else {k: e[k] for k in extra if k in e} for e in events
     ]
     n = len(events)
+    misfits: set[str] = set()
     slow: dict[str, pa.Array] = {}  # columns whose pre-check failed, converted value by value
     bulk_fields: list[pa.Field] = []  # columns pyarrow converts row-wise in C++ (from_pylist)
     for c in COLUMNS:
@@ -212,7 +245,7 @@ def to_arrow(events: Sequence[dict[str, Any]]) -> pa.Table:
         if c.type is FieldType.STRING or _fast_ok(c.type, values := [e.get(c.name) for e in events]):
             bulk_fields.append(ARROW_SCHEMA.field(c.name))
         else:
-            slow[c.name] = _column(c.name, c.type, values, attributes)
+            slow[c.name] = _column(c.name, c.type, values, attributes, misfits)
     try:
         bulk: pa.Table | None = pa.Table.from_pylist(list(events), schema=pa.schema(bulk_fields))
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # a misfit in a string column
@@ -226,10 +259,10 @@ def to_arrow(events: Sequence[dict[str, Any]]) -> pa.Table:
         elif bulk is not None:
             arrays.append(bulk.column(c.name))
         else:
-            arrays.append(_column(c.name, c.type, [e.get(c.name) for e in events], attributes))
+            arrays.append(_column(c.name, c.type, [e.get(c.name) for e in events], attributes, misfits))
     attr_text = [None if a is None else _json_text(a) for a in attributes]
     arrays.append(pa.array(attr_text, type=pa.string()))
-    return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+    return Converted(pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA), frozenset(misfits))
 
 
 def first_per_id(table: pa.Table) -> pa.Table:

@@ -57,6 +57,11 @@ STORE_TABLE = "security_events_data"
 ID_HASH_COLUMN = "__id_hash"  # UBIGINT: md5_number_lower(event.id), stable across DuckDB versions
 INGEST_STATS_TABLE = "ingest_stats"  # one row per committed group and (connection, minute)
 NO_CONNECTION = ""  # connection_id stored for events that came without a connection
+# Catalog fields of which some stored row keeps a value in ATTRIBUTES_COLUMN instead of its typed column
+# (a misfit, see store/rows.py; or a value stored before the field joined the catalog). Written in the
+# commit that stores such a row; the query API hands the set to the DQL compiler (F6).
+MISFIT_FIELDS_TABLE = "misfit_fields"
+MISFIT_FIELDS_DDL = f'CREATE TABLE IF NOT EXISTS "{MISFIT_FIELDS_TABLE}" (name VARCHAR PRIMARY KEY)'
 
 
 def store_column_names() -> tuple[str, ...]:

@@ -256,7 +256,8 @@ def check(
 
 
 # No shrink phase: a failing example is reported with its query, events and SQL (note() above), and
-# shrinking a pipeline over a real store can take minutes. Each found bug becomes a KNOWN_COMPILER_BUGS case.
+# shrinking a pipeline over a real store can take minutes. A bug found here gets a minimal case in
+# FIXED_FINDINGS along with its fix.
 @given(rows=datasets(), text=queries())
 @settings(
     max_examples=100,

@@ -213,3 +213,23 @@ def test_event_id_is_the_digest_id_it_spells_out(finding: str, action: str | Non
 
 def test_the_fast_path_copies_the_fields_the_careful_path_copies() -> None:
     assert COPIED == COPIES
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda rid: rid.replace("/subscriptions/", "/subscriptİons/Σ/"),  # non-ASCII: careful path
+        lambda rid: rid.rpartition("/subassessments/")[0],  # ends with the assessment key itself
+        lambda rid: rid.rpartition("/")[2],  # no "/" at all
+        lambda rid: rid.upper(),
+        lambda rid: "",
+    ],
+)
+def test_odd_record_ids_map_identically(edit: Any) -> None:
+    recs = records("acr_per_image_2024")
+    for rec in recs:
+        rec["id"] = edit(rec["id"])
+    body = orjson.dumps(recs)
+    clear_memos()
+    assert summary(map_body(body)) == summary(careful(body))
+    assert summary(map_body(body)) == summary(careful(body))  # warm

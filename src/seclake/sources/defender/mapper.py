@@ -4,6 +4,11 @@ Pure and deterministic: no I/O, no clock, no randomness. Bad input never raises 
 that is not JSON is one error (`index` None), a record that cannot be mapped is one error with its
 index and JSON path, and every other record still maps. Records that are not container-image findings,
 per-image assessments or alerts are skipped and counted by reason.
+
+Two paths, one result: `map_body` keeps each record's original text (its `dt.raw_data`) and sends the
+common shapes down the fast path (`fastpath`), the rest down the careful path (`HANDLERS`, over
+parsed dicts), which `map_records` always takes. Which path a record takes never changes its event
+(key order aside).
 """
 
 from __future__ import annotations

@@ -34,7 +34,9 @@ __all__ = [
 _NO_RAW = Raw(b"")
 
 
-_METADATA = {"dollar_type": "$type", "dollar_id": "$id"}  # .NET serializer keys; the mapping ignores them
+# .NET serializer metadata keys, which any object may carry; the mapping ignores them, as the careful
+# path does. Fields are declared in the order Defender writes them: msgspec decodes that order fastest.
+_METADATA = {"dollar_type": "$type", "dollar_id": "$id"}
 
 
 def _camel(name: str) -> str:
@@ -46,16 +48,15 @@ def _pascal(name: str) -> str:
 
 
 class _Shape(Struct, forbid_unknown_fields=True, rename=_camel, gc=False):
-    """Base of the structs: exact keys only, besides the .NET metadata keys any object may carry."""
-
-    dollar_type: Any = None  # "$type"
-    dollar_id: Any = None  # "$id"
+    """Base of the structs: exact keys only."""
 
 
 class Enrichment(_Shape):
     action: str | None = None
     apiVersion: Any = None  # noqa: N815 - JSON key names
     isSnapshot: Any = None  # noqa: N815
+    dollar_type: Any = None  # "$type" (.NET metadata, in any object; ignored like the careful path does)
+    dollar_id: Any = None  # "$id"
 
 
 class Status(_Shape):
@@ -65,6 +66,8 @@ class Status(_Shape):
     description: str | None = None
     statusChangeDate: str | None = None  # noqa: N815
     firstEvaluationDate: Any = None  # noqa: N815
+    dollar_type: Any = None
+    dollar_id: Any = None
 
 
 class Software(_Shape):
@@ -72,33 +75,35 @@ class Software(_Shape):
     version: str | None = None
     fixedVersion: str | None = None  # noqa: N815
     fixStatus: str | None = None  # noqa: N815
-    patchable: bool | None = None
     category: Any = None
     language: Any = None
     vendor: Any = None
     osDetails: Any = None  # noqa: N815
     evidence: Any = None
+    patchable: bool | None = None
     fixReference: Any = None  # noqa: N815
+    dollar_type: Any = None
+    dollar_id: Any = None
 
 
 class Additional(_Shape):
     assessedResourceType: str | None = None  # noqa: N815
     # MDVM
-    cvssV30Score: float | None = None  # noqa: N815
-    softwareDetails: Software | None = None  # noqa: N815
     vulnerabilityDetails: Raw = _NO_RAW  # noqa: N815
+    softwareDetails: Software | None = None  # noqa: N815
     artifactDetails: Raw = _NO_RAW  # noqa: N815
+    cvssV30Score: float | None = None  # noqa: N815
     kubernetesDetails: Raw = _NO_RAW  # noqa: N815
     # legacy Qualys (`ContainerRegistryVulnerability`)
-    imageDigest: str | None = None  # noqa: N815
-    repositoryName: str | None = None  # noqa: N815
-    imageName: str | None = None  # noqa: N815
+    type: Any = None
+    cvss: Raw = _NO_RAW
     patchable: bool | None = None
     cve: Raw = _NO_RAW
-    cvss: Raw = _NO_RAW
-    type: Any = None
     publishedTime: Any = None  # noqa: N815
     vendorReferences: Any = None  # noqa: N815
+    repositoryName: str | None = None  # noqa: N815
+    imageDigest: str | None = None  # noqa: N815
+    imageName: str | None = None  # noqa: N815
     # per-image assessment (Defender writes these keys in PascalCase inside camelCase records)
     ImageUri: str | None = None
     Digest: str | None = None
@@ -108,32 +113,38 @@ class Additional(_Shape):
     InventorySource: Any = None
     maxCvss30Score: Any = None  # noqa: N815
     subAssessmentsLink: Any = None  # noqa: N815
+    dollar_type: Any = None
+    dollar_id: Any = None
 
 
 class Properties(_Shape):
     id: str | None = None
     displayName: str | None = None  # noqa: N815
-    description: str | None = None
-    remediation: str | None = None
-    timeGenerated: str | None = None  # noqa: N815
     status: Status | None = None
-    additionalData: Additional | None = None  # noqa: N815
+    remediation: str | None = None
+    description: str | None = None
+    timeGenerated: str | None = None  # noqa: N815
     resourceDetails: Raw = _NO_RAW  # noqa: N815
+    additionalData: Additional | None = None  # noqa: N815
     impact: Any = None
     category: Any = None
     metadata: Any = None
     links: Any = None
+    dollar_type: Any = None
+    dollar_id: Any = None
 
 
 class Record(_Shape):
+    dollar_type: Any = None  # the PascalCase shape starts with it
     type: str | None = None
     id: str | None = None
+    name: Any = None
     tenantId: str | None = None  # noqa: N815
-    properties: Properties | None = None
+    securityEventDataEnrichment: Enrichment | None = None  # noqa: N815
     subAssessmentEventDataEnrichment: Enrichment | None = None  # noqa: N815
     assessmentEventDataEnrichment: Enrichment | None = None  # noqa: N815
-    securityEventDataEnrichment: Enrichment | None = None  # noqa: N815
-    name: Any = None
+    properties: Properties | None = None
+    dollar_id: Any = None
 
 
 # struct → its fields holding another struct (rebuilt per casing), leaves first.
