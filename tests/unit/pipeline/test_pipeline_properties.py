@@ -172,6 +172,7 @@ def test_the_fast_screen_never_passes_an_event_the_model_rejects(base: str, chan
             event.pop(name, None)
         else:
             event[name] = value
+    assume(not unkeyable(event))  # such an event is a 400: test_any_json_value_* above covers it
     for processed in (event, run([event]).events[0]):
         clean = {k: v for k, v in processed.items() if k != "dt.ingest.warnings"}
         if surely_valid(clean):
@@ -187,6 +188,7 @@ def test_warnings_are_the_models_problems(base: str, changes: list[Any]) -> None
     event = finding() if base == "finding" else scan()
     event.update({name: value for name, value in changes if value is not ...})
     assume(all(name not in FIELDS or FIELDS[name].type != "timestamp" for name, _ in changes))
+    assume(not unkeyable(event))
     processed = run([event]).events[0]
     clean = {k: v for k, v in processed.items() if k != "dt.ingest.warnings"}
     assert processed.get("dt.ingest.warnings", []) == [str(p) for p in validate_event(clean)]
