@@ -39,7 +39,9 @@ class Settings:
     query_timeout_ms: int = _s(60_000, "Default per-query timeout of the query API.")
     query_max_records: int = _s(1_000, "Default maxResultRecords of the query API.")
     url: str = _s("http://127.0.0.1:8040", "Base URL of a seclake server (client commands).")
-    token: str = _s("", "API token for client commands (never logged).")
+    token: str = field(  # not _s(): kept out of repr, so tracebacks and debug prints never show it
+        default="", repr=False, metadata={"help": "API token for client commands (never logged)."}
+    )
 
 
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Settings))

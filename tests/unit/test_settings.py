@@ -43,3 +43,9 @@ def test_every_setting_documented() -> None:
     for name in SETTING_NAMES:
         assert setting_help(name).strip(), name
         assert env_var(name) == "SECLAKE_" + name.upper()
+
+
+def test_the_token_never_shows_in_repr() -> None:
+    s = load_settings({"token": "sl0c01.abc.secret-part"}, environ={}, config_file=Path("/none.toml"))
+    assert s.token == "sl0c01.abc.secret-part"
+    assert "secret-part" not in repr(s)

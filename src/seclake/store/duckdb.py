@@ -284,7 +284,8 @@ class DuckDBStore:
                 w.execute(f'DELETE FROM "{INGEST_STATS_TABLE}" WHERE minute_ns < ?', [oldest])
             w.execute("COMMIT")
         except BaseException:
-            w.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):  # keep the first error, not "no transaction"
+                w.execute("ROLLBACK")
             raise
         return deleted
 
@@ -361,9 +362,13 @@ class DuckDBStore:
         if self._closed:
             return
         self._retention.stop()
-        self._writer.close()
+        stopped = self._writer.close()
         with self._cursor_lock:
             self._closed = True
+            if not stopped:
+                # Never pull the connection from under a commit: its futures still resolve when it ends.
+                log.error("store_close_writer_still_running", path=str(self.path))
+                return
             self._wconn.close()
             self._db.close()
         log.info("store_closed", path=str(self.path))

@@ -136,12 +136,13 @@ class Writer(Generic[P]):
                 self._held -= 1
                 self._cond.notify_all()
 
-    def close(self, timeout_s: float = 60.0) -> None:
-        """Commit what is queued, then stop the thread."""
+    def close(self, timeout_s: float = 60.0) -> bool:
+        """Commit what is queued, then stop the thread; False when it is still committing after the wait."""
         with self._cond:
             self._closing = True
             self._cond.notify_all()
         self._thread.join(timeout_s)
+        return not self._thread.is_alive()
 
     def _check_open(self) -> None:
         if self._closing:
