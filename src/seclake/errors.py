@@ -4,7 +4,8 @@
     ├── ConfigError                   a setting is missing or invalid (names the setting and its source)
     ├── InputError                    input cannot be read or understood (names the file/record and where)
     │   ├── MappingError              a Defender export record could not be mapped (index + JSON path)
-    │   └── RequestError              an HTTP request body/header was rejected (carries the HTTP status)
+    │   ├── RequestError              an HTTP request body/header was rejected (carries the HTTP status)
+    │   └── NotFoundError             the thing named (token, connection, ...) does not exist (404)
     ├── AuthError                     no, unknown or revoked token (401)
     │   └── ScopeError                token lacks the scope (403)
     ├── StorageError                  the store failed; nothing was acknowledged (503)
@@ -48,6 +49,10 @@ class RequestError(InputError):
         self.status = status
         self.index = index
         super().__init__(message)
+
+
+class NotFoundError(InputError):
+    """The thing the input names (a token, a connection, ...) does not exist."""
 
 
 class AuthError(SeclakeError):

@@ -237,6 +237,22 @@ def test_no_query_text_gives_a_500(server: SeclakeServer, text: str) -> None:
     assert "error" in response.json() or response.json()["state"] == "SUCCEEDED"
 
 
+@pytest.mark.parametrize(
+    ("members", "named"),
+    [
+        ({"defaultTimeframeEnd": "0001-01-01T00:30:00Z"}, "defaultTimeframeEnd"),
+        ({"defaultTimeframeStart": "0001-01-01T00:00:00+01:00"}, "defaultTimeframeStart"),
+        ({"maxResultRecords": 100_001}, "maxResultRecords"),
+    ],
+)
+def test_out_of_range_request_members_are_a_400(
+    server: SeclakeServer, members: dict[str, Any], named: str
+) -> None:
+    response = execute(server, "fetch security.events", **members)
+    assert response.status_code == 400, response.text
+    assert named in response.json()["error"]["message"]
+
+
 def _cli(server: SeclakeServer, *args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {"SECLAKE_URL": server.url, "SECLAKE_TOKEN": token or server.admin_token, "PATH": "/usr/bin:/bin"}
     return subprocess.run(

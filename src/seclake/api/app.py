@@ -1,7 +1,9 @@
 """The ASGI app factory: `create_app(settings, store=None) -> FastAPI`.
 
-State on `app.state`: `settings`, `metrics` (per-app Prometheus registry) and `store` (the EventStore;
-opened on startup with `seclake.store.open_store` when none is given, and then also closed on shutdown).
+State on `app.state`: `settings`, `metrics` (per-app Prometheus registry), `store` (the EventStore;
+opened on startup with `seclake.store.open_store` when none is given, and then also closed on shutdown)
+and `query_jobs` (the query worker pool, created on startup; on shutdown queued queries are cancelled
+and running ones end, at the latest at the store's hard query timeout, before the store closes).
 Routers are listed in ROUTER_MODULES, one module per area, each exposing `router`; add a line to
 include a new area. Every error answer is `{"error": {"code", "message"}}` (`seclake.api.errors`).
 """
@@ -19,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from seclake import __version__
 from seclake.api.errors import install_error_handlers
 from seclake.api.metrics import Metrics, RequestTimer
+from seclake.api.query import start_jobs, stop_jobs
 from seclake.logging import get_logger
 from seclake.settings import Settings
 from seclake.store import open_store
@@ -52,10 +55,12 @@ def create_app(settings: Settings, *, store: EventStore | None = None) -> FastAP
         if owned:
             app.state.store = await run_in_threadpool(open_store, settings)
         app.state.metrics.bind_queue_depth(app.state.store.queue_depth)
+        start_jobs(app)
         log.info("api_started", data_dir=str(settings.data_dir), store=type(app.state.store).__name__)
         try:
             yield
         finally:
+            await run_in_threadpool(stop_jobs, app)  # no query may still run on a closed store
             if owned:
                 await run_in_threadpool(app.state.store.close)
                 app.state.store = None

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from seclake.api.auth import require_scope
-from seclake.api.errors import ERROR_RESPONSES, error_response
+from seclake.api.errors import ERROR_RESPONSES
 from seclake.azure.connection_files import SetupFile, setup_files, teardown_files
 from seclake.azure.connection_service import (
     connection_plan,
@@ -25,7 +25,6 @@ from seclake.azure.connection_service import (
 )
 from seclake.control import scopes
 from seclake.control.connections import (
-    ConnectionNotFoundError,
     ConnectionRecord,
     connection_stats,
     list_connections,
@@ -106,10 +105,7 @@ def post_connection(request: Request, body: ConnectionCreate, caller: WriteToken
 @router.get("/{connection_id}", responses=_ERRORS | _NOT_FOUND, summary="Show a Defender connection")
 def get_connection_route(request: Request, connection_id: ConnectionRef, _: ReadToken) -> Any:
     """The connection, its stats and its files (active: setup without the token; deleted: teardown)."""
-    try:
-        record, plan = connection_plan(request.app.state.settings.data_dir, connection_id)
-    except ConnectionNotFoundError as exc:
-        return error_response(404, str(exc))
+    record, plan = connection_plan(request.app.state.settings.data_dir, connection_id)  # 404 if unknown
     files = setup_files(plan) if record.active else teardown_files(plan)
     return record.to_json() | {"stats": _stats(request, record, time.time_ns()), "files": _files(files)}
 
@@ -117,10 +113,7 @@ def get_connection_route(request: Request, connection_id: ConnectionRef, _: Read
 @router.delete("/{connection_id}", responses=_ERRORS | _NOT_FOUND, summary="Delete a Defender connection")
 def delete_connection_route(request: Request, connection_id: ConnectionRef, caller: WriteToken) -> Any:
     """Revoke the token (effective on its next request), mark the connection deleted; events stay."""
-    try:
-        deleted = delete_defender_connection(request.app.state.settings.data_dir, connection_id)
-    except ConnectionNotFoundError as exc:
-        return error_response(404, str(exc))
+    deleted = delete_defender_connection(request.app.state.settings.data_dir, connection_id)  # 404 if unknown
     log.info("connection_deleted_via_api", connection_id=deleted.record.id, by=caller.id)
     return {
         "connection": deleted.record.to_json(),

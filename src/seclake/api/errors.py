@@ -19,6 +19,7 @@ from seclake.errors import (
     AuthError,
     ConfigError,
     InputError,
+    NotFoundError,
     OverloadedError,
     QueryError,
     RequestError,
@@ -39,6 +40,7 @@ ERROR_STATUS: dict[type[SeclakeError], int] = {
     OverloadedError: 429,
     StorageError: 503,
     QueryError: 400,
+    NotFoundError: 404,
     InputError: 400,
     ConfigError: 500,
     SeclakeError: 500,
@@ -124,7 +126,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         403: "The token lacks the scope this route needs.",
         413: "Body over the size limit (compressed or decompressed).",
         415: "Content type is not JSON.",
-        429: "The writer is saturated; retry after `Retry-After` seconds.",
+        429: "The writer or the query pool is saturated; retry after `Retry-After` seconds.",
         503: "Storage failed; nothing was acknowledged.",
     }.items()
 }

@@ -5,6 +5,11 @@ then runs the SQL on a small worker pool. When the query finishes within `reques
 answer is 200 SUCCEEDED with the result; otherwise 202 with a `requestToken`, and `poll` answers later.
 The store enforces the hard execution timeout (settings.query_timeout_ms). No query text yields a 500:
 whatever the compiler or the engine throws becomes a 400 error object that says what went wrong.
+
+Bounds: `maxResultRecords` is at most MAX_RESULT_RECORDS (400 beyond); at most MAX_ACTIVE_JOBS queries
+wait or run at once (429 + Retry-After beyond). The app's lifespan owns the QueryJobs pool
+(`start_jobs` / `stop_jobs`): on shutdown queued queries are cancelled and running ones finish (the
+store interrupts them at the hard timeout) before the store is closed.
 """
 
 from __future__ import annotations
@@ -29,11 +34,24 @@ from seclake.control.tokens import TokenInfo
 from seclake.dql import compile_query
 from seclake.dql.errors import DQLError
 from seclake.dql.result import shape
-from seclake.errors import QueryError, RequestError, StorageError
+from seclake.errors import OverloadedError, QueryError, RequestError, StorageError
 from seclake.logging import get_logger
 from seclake.settings import Settings
 
-__all__ = ["EXECUTE_PATH", "POLL_PATH", "QueryRequest", "dql_error_body", "parse_request", "router"]
+__all__ = [
+    "EXECUTE_PATH",
+    "MAX_ACTIVE_JOBS",
+    "MAX_RESULT_RECORDS",
+    "POLL_PATH",
+    "QueryJobs",
+    "QueryRequest",
+    "dql_error_body",
+    "jobs_of",
+    "parse_request",
+    "router",
+    "start_jobs",
+    "stop_jobs",
+]
 
 log = get_logger("api.query")
 router = APIRouter(tags=["query"])
@@ -43,6 +61,9 @@ POLL_PATH = "/platform/storage/query/v1/query:poll"
 QueryCaller = Annotated[TokenInfo, Depends(require_scope(QUERY, BUCKETS_READ))]
 DEFAULT_TIMEFRAME = timedelta(hours=2)
 GRACE_MS = 2_000  # Grail's default when neither query nor request says otherwise
+MAX_RESULT_RECORDS = 100_000  # largest maxResultRecords accepted (the result is built in memory)
+MAX_ACTIVE_JOBS = 32  # queries queued or running at once; more answer 429
+BUSY_RETRY_AFTER_S = 1.0
 
 _REQUEST_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -51,7 +72,7 @@ _REQUEST_SCHEMA: dict[str, Any] = {
         "query": {"type": "string", "description": "The DQL query."},
         "defaultTimeframeStart": {"type": "string", "format": "date-time"},
         "defaultTimeframeEnd": {"type": "string", "format": "date-time"},
-        "maxResultRecords": {"type": "integer", "minimum": 1},
+        "maxResultRecords": {"type": "integer", "minimum": 1, "maximum": MAX_RESULT_RECORDS},
         "requestTimeoutMilliseconds": {"type": "integer", "minimum": 0},
     },
 }
@@ -74,9 +95,9 @@ def _timestamp(body: Mapping[str, Any], key: str) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(str(raw))
-    except ValueError as exc:
-        raise RequestError(400, f"{key}: {raw!r} is not an RFC 3339 timestamp") from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # OverflowError: out of range once converted to UTC
+        raise RequestError(400, f"{key}: {str(raw)[:100]!r} is not an RFC 3339 timestamp in range") from exc
 
 
 def _positive_int(body: Mapping[str, Any], key: str, default: int, minimum: int) -> int:
@@ -102,10 +123,19 @@ def parse_request(body: bytes, settings: Settings, *, now: datetime) -> QueryReq
     start = _timestamp(data, "defaultTimeframeStart")
     end = _timestamp(data, "defaultTimeframeEnd")
     default_to = end or now
-    default_from = start or default_to - DEFAULT_TIMEFRAME
+    try:
+        default_from = start or default_to - DEFAULT_TIMEFRAME
+    except OverflowError as exc:
+        raise RequestError(
+            400, f"defaultTimeframeEnd: {default_to.isoformat()} leaves no room for the default 2 h timeframe"
+        ) from exc
     if default_from > default_to:
         raise RequestError(400, "defaultTimeframeStart is after defaultTimeframeEnd")
-    max_records = _positive_int(data, "maxResultRecords", settings.query_max_records, 1)
+    max_records = _positive_int(
+        data, "maxResultRecords", min(settings.query_max_records, MAX_RESULT_RECORDS), 1
+    )
+    if max_records > MAX_RESULT_RECORDS:
+        raise RequestError(400, f"maxResultRecords: at most {MAX_RESULT_RECORDS}, got {max_records}")
     # by default wait out the hard timeout (plus a grace period), so a client sees the final answer
     timeout_ms = _positive_int(data, "requestTimeoutMilliseconds", settings.query_timeout_ms + GRACE_MS, 0)
     return QueryRequest(text, default_from, default_to, max_records, timeout_ms / 1000)
@@ -144,11 +174,23 @@ class QueryOutcome:
 class QueryJobs:
     """Queries running or finished but not yet delivered, by request token; expired after `ttl_s`."""
 
-    def __init__(self, *, workers: int = 4, ttl_s: int = 300) -> None:
+    def __init__(self, *, workers: int = 4, ttl_s: int = 300, max_active: int = MAX_ACTIVE_JOBS) -> None:
         self.ttl_s = ttl_s
+        self.max_active = max_active
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seclake-query")
         self._jobs: dict[str, tuple[float, Future[QueryOutcome]]] = {}
         self._lock = threading.Lock()
+        self._active = 0  # submitted and not yet done (queued or running)
+        self._closed = False
+
+    def _done(self, _future: Future[QueryOutcome]) -> None:
+        with self._lock:
+            self._active -= 1
+
+    @property
+    def active(self) -> int:
+        with self._lock:
+            return self._active
 
     def submit(
         self,
@@ -160,19 +202,30 @@ class QueryJobs:
         hard_timeout_s: float,
         started: float,
     ) -> tuple[str, Future[QueryOutcome]]:
+        """Queue a query; OverloadedError (429) when max_active are queued or running, StorageError
+        (503) once shut down."""
         token = secrets.token_urlsafe(18)
-        future = self._pool.submit(
-            _run,
-            store,
-            compiled,
-            query=query,
-            max_records=max_records,
-            timeout_s=hard_timeout_s,
-            started=started,
-        )
         with self._lock:
+            if self._closed:
+                raise StorageError("the server is shutting down; the query was not run")
+            if self._active >= self.max_active:
+                raise OverloadedError(
+                    f"{self._active} queries are queued or running (limit {self.max_active}); retry later",
+                    retry_after=BUSY_RETRY_AFTER_S,
+                )
+            future = self._pool.submit(
+                _run,
+                store,
+                compiled,
+                query=query,
+                max_records=max_records,
+                timeout_s=hard_timeout_s,
+                started=started,
+            )
+            self._active += 1
             self._expire()
             self._jobs[token] = (time.monotonic(), future)
+        future.add_done_callback(self._done)  # outside the lock: runs at once if already done
         return token, future
 
     def get(self, token: str) -> Future[QueryOutcome] | None:
@@ -190,21 +243,34 @@ class QueryJobs:
         for token in [t for t, (at, f) in self._jobs.items() if at < limit and f.done()]:
             del self._jobs[token]
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Refuse new queries, cancel queued ones and (wait=True) let running ones end; the store
+        interrupts each at its hard timeout, so this returns within that timeout."""
+        with self._lock:
+            self._closed = True
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
-_JOBS_LOCK = threading.Lock()
+def start_jobs(app: FastAPI) -> QueryJobs:
+    """Create the app's QueryJobs (called by the app's lifespan on startup)."""
+    jobs = QueryJobs()
+    app.state.query_jobs = jobs
+    return jobs
+
+
+def stop_jobs(app: FastAPI) -> None:
+    """Shut the app's QueryJobs down, blocking until running queries end (call before closing the store)."""
+    jobs: QueryJobs | None = getattr(app.state, "query_jobs", None)
+    if jobs is not None:
+        jobs.shutdown(wait=True)
 
 
 def jobs_of(app: FastAPI) -> QueryJobs:
-    """The app's QueryJobs (created on first use)."""
-    with _JOBS_LOCK:
-        jobs: QueryJobs | None = getattr(app.state, "query_jobs", None)
-        if jobs is None:
-            jobs = QueryJobs()
-            app.state.query_jobs = jobs
-        return jobs
+    """The app's QueryJobs; StorageError (503) outside the app's lifespan."""
+    jobs: QueryJobs | None = getattr(app.state, "query_jobs", None)
+    if jobs is None:
+        raise StorageError("the query service is not running (server starting or stopping)")
+    return jobs
 
 
 def limited_sql(sql: str, rows: int) -> str:
@@ -278,6 +344,11 @@ async def _wait(jobs: QueryJobs, token: str, future: Future[QueryOutcome], timeo
         return _json(
             {"requestToken": token, "state": "RUNNING", "progress": 0, "ttlSeconds": jobs.ttl_s}, 202
         )
+    except asyncio.CancelledError:
+        if not future.cancelled():
+            raise  # this request itself was cancelled
+        jobs.delivered(token)
+        raise StorageError("the server is shutting down; the query was cancelled") from None
     jobs.delivered(token)
     return _answer(outcome)
 

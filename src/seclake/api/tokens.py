@@ -1,7 +1,9 @@
 """Token management for the UI: list (apitokens:read), create and revoke (apitokens:write).
 
 A created token is returned once, in the POST answer. A caller may only hand out scopes it holds
-itself, so apitokens:write alone cannot mint an ingest or admin token (403).
+itself, so apitokens:write alone cannot mint an ingest or admin token (403). Tokens made here are never
+bound to a connection: a connection mints its own token through the connections API, and a create
+request naming `connection_id` (or any other unknown member) is a 400.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from seclake.api.auth import require_scope
-from seclake.api.errors import ERROR_RESPONSES, error_response
+from seclake.api.errors import ERROR_RESPONSES
 from seclake.control import scopes
 from seclake.control.tokens import TokenInfo, TokenRecord, create_token, get_token, list_tokens, revoke_token
-from seclake.errors import ScopeError
+from seclake.errors import NotFoundError, ScopeError
 from seclake.logging import get_logger
 
 __all__ = ["router"]
@@ -42,9 +44,10 @@ class TokenList(BaseModel):
 
 
 class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # e.g. connection_id: only the connections API binds tokens
+
     name: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(min_length=1, max_length=len(scopes.ALL_SCOPES))
-    connection_id: str | None = Field(default=None, max_length=200)
 
 
 class TokenCreated(TokenOut):
@@ -77,9 +80,7 @@ def post_token(request: Request, body: TokenCreate, caller: WriteToken) -> dict[
     beyond = sorted(set(body.scopes) & scopes.ALL_SCOPES - caller.scopes)
     if beyond:
         raise ScopeError(f"token {caller.id} cannot grant scopes it does not hold: {', '.join(beyond)}")
-    record, token = create_token(
-        request.app.state.settings.data_dir, body.name, body.scopes, connection_id=body.connection_id
-    )
+    record, token = create_token(request.app.state.settings.data_dir, body.name, body.scopes)
     log.info("token_created", token_id=record.id, by=caller.id, scopes=sorted(record.scopes))
     return _out(record) | {"token": token}
 
@@ -99,7 +100,7 @@ def delete_token(
     """Revoke a token (effective on its next request); revoking a revoked token is a no-op."""
     data_dir = request.app.state.settings.data_dir
     if get_token(data_dir, token_id) is None:
-        return error_response(404, f"no token with id {token_id!r}")
+        raise NotFoundError(f"no token with id {token_id!r}")
     if revoke_token(data_dir, token_id):
         log.info("token_revoked", token_id=token_id, by=caller.id)
     return Response(status_code=204)

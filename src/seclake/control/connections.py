@@ -29,7 +29,7 @@ import orjson
 from seclake.control.db import connect, transaction, utc_now
 from seclake.control.scopes import INGEST
 from seclake.control.tokens import create_token, list_tokens, revoke_token
-from seclake.errors import InputError
+from seclake.errors import InputError, NotFoundError
 
 __all__ = [
     "STATE_ACTIVE",
@@ -52,7 +52,7 @@ DAY_NS = 86_400 * 1_000_000_000
 _DETAIL_KEYS = ("subscription_id", "resource_group", "location", "url", "key_vault")
 
 
-class ConnectionNotFoundError(InputError):
+class ConnectionNotFoundError(NotFoundError):
     """No connection with that id (or active connection with that name)."""
 
 

@@ -88,8 +88,12 @@ class SyncClient:
 
 @contextmanager
 def sync_client(app: Any) -> Iterator[SyncClient]:
-    """A SyncClient on `app` (no lifespan: give the app its store)."""
-    with anyio.from_thread.start_blocking_portal() as portal:
+    """A SyncClient on `app`, inside its lifespan (give the app its store, so the lifespan does not
+    open one; the query pool is started and, on exit, shut down)."""
+    with (
+        anyio.from_thread.start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(app.router.lifespan_context(app)),
+    ):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         client = httpx.AsyncClient(transport=transport, base_url="http://seclake.test")
         try:

@@ -108,3 +108,23 @@ def test_health_ready_docs(api: Api) -> None:
         assert path in paths, path
     unknown = api.client.get("/no/such/route")
     assert unknown.status_code == 404 and unknown.json() == {"error": {"code": 404, "message": "Not Found"}}
+
+
+def test_the_token_api_cannot_bind_a_token_to_a_connection(api: Api) -> None:
+    body = {"name": "sneaky", "scopes": [scopes.INGEST], "connection_id": "does-not-exist"}
+    response = api.client.post(TOKENS, json=body, headers=api.admin)
+    assert response.status_code == 400, response.text
+    assert "connection_id" in response.json()["error"]["message"]
+    assert [t.name for t in list_tokens(api.settings.data_dir)] == ["admin"]
+
+
+def test_not_found_errors_are_404_through_the_error_tree(api: Api) -> None:
+    from seclake.api.errors import status_of
+    from seclake.control.connections import ConnectionNotFoundError
+    from seclake.errors import InputError, NotFoundError
+
+    assert issubclass(ConnectionNotFoundError, NotFoundError) and issubclass(NotFoundError, InputError)
+    assert status_of(NotFoundError("x")) == 404 and status_of(ConnectionNotFoundError("x")) == 404
+    for method in ("get", "delete"):
+        response = getattr(api.client, method)("/api/v1/connections/nope", headers=api.admin)
+        assert response.status_code == 404 and "nope" in response.json()["error"]["message"], response.text
