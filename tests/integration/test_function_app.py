@@ -29,7 +29,7 @@ def test_handler_delivers_a_generated_export(seclake_server: Any, tmp_path: Path
     env = {
         "SECLAKE_URL": seclake_server.url,
         "SECLAKE_TOKEN": seclake_server.admin_token,
-        "SECLAKE_FORWARDER_STATE_DIR": str(tmp_path / "state"),
+        "SECLAKE_FORWARDER_DEAD_LETTER_DIR": str(tmp_path / "dead-letter"),
         "SECLAKE_FORWARDER_BATCH_MAX_EVENTS": "250",
     }
     config = function_config(env)
@@ -39,7 +39,8 @@ def test_handler_delivers_a_generated_export(seclake_server: Any, tmp_path: Path
         sent += summary["seclake_forwarder_events_sent_total"]
         assert summary["seclake_forwarder_events_dead_lettered_total"] == 0
     assert sent >= len(expected)
-    assert not (tmp_path / "state" / "dead-letter").exists()
+    assert config.dead_letters == tmp_path / "dead-letter"
+    assert not (tmp_path / "dead-letter").exists()
 
     stored = stored_events(seclake_server)
     assert set(stored) == expected
@@ -52,7 +53,7 @@ def test_handler_raises_for_a_revoked_token_so_the_runtime_retries(
     env = {
         "SECLAKE_URL": seclake_server.url,
         "SECLAKE_TOKEN": seclake_server.admin_token[:-4] + "AAAA",
-        "SECLAKE_FORWARDER_STATE_DIR": str(tmp_path / "state"),
+        "SECLAKE_FORWARDER_DEAD_LETTER_DIR": str(tmp_path / "dead-letter"),
     }
     body = next(
         b for b in generate_export(2, 1, now=datetime(2025, 6, 1, tzinfo=UTC)) if map_body(b.body).events

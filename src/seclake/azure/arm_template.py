@@ -131,6 +131,11 @@ def _function_resources(key_vault: bool) -> list[dict[str, Any]]:
     eh_api = API_VERSIONS["Microsoft.EventHub/namespaces/eventhubs/authorizationRules"]
     settings = {
         "AzureWebJobsStorage": _storage_connection(),
+        # The content share puts /home on Azure Files (persistent): the forwarder's dead letters live
+        # there (seclake.forwarder.function_handler refuses to start without persistent storage).
+        "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING": _storage_connection(),
+        "WEBSITE_CONTENTSHARE": "[toLower(variables('functionApp'))]",
+        "SECLAKE_FORWARDER_DEAD_LETTER_DIR": "/home/seclake/dead-letter",
         "FUNCTIONS_EXTENSION_VERSION": "~4",
         "FUNCTIONS_WORKER_RUNTIME": "python",
         "SECLAKE_URL": "[parameters('seclakeUrl')]",

@@ -3,6 +3,9 @@
 The app is a thin shell: `function_app.py` declares an Event Hubs trigger (`cardinality: many`, retry
 policy exponential and unbounded, so a failed delivery is retried instead of checkpointed past) and calls
 `seclake.forwarder.function_handler.handle` — the same mapping and delivery code as `seclake forward`.
+Its settings (including the required persistent dead-letter directory, SECLAKE_FORWARDER_DEAD_LETTER_DIR;
+see `function_handler`) are read when the app starts, so a missing one fails the start, not an event.
+`local.settings.json` (local runs only) puts dead letters in `seclake-dead-letter/` next to the app.
 Templates live in `function_app/` next to this module; rendering is pure, writing is separate.
 """
 

@@ -55,7 +55,8 @@ def function_app(  # noqa: PLR0917 - a typer command: one parameter per flag
         typer.echo(str(path))
     console.print(
         f"Deploy with `func azure functionapp publish <app>` from {out}; set app settings "
-        f"{connection_setting}, SECLAKE_URL and SECLAKE_TOKEN."
+        f"{connection_setting}, SECLAKE_URL, SECLAKE_TOKEN and SECLAKE_FORWARDER_DEAD_LETTER_DIR "
+        "(a directory on persistent storage, e.g. /home/... on Azure Files)."
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -90,16 +90,13 @@ def forward(  # noqa: PLR0917 - a typer command: one parameter per flag
     log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING, ERROR.")] = None,
 ) -> None:
     """Forward Defender export bodies to a seclake server (at-least-once, checkpointed)."""
-    from seclake.forwarder.config import ForwarderConfig  # noqa: PLC0415 - keep `seclake --help` fast
-    from seclake.forwarder.runner import StopFlag, stop_on_signals  # noqa: PLC0415
+    from seclake.forwarder.runner import StopFlag, stop_on_signals  # noqa: PLC0415 - keep --help fast
 
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+    hub_mode = bool(eventhub_connection_string or eventhub_namespace)
     try:
-        settings = load_settings({"url": url, "token": token, "log_level": log_level})
-        configure_logging(settings.log_level)
-        config = ForwarderConfig(
-            url=settings.url,
-            token=settings.token,
+        config = _build_config(
+            {"url": url, "token": token, "log_level": log_level},
             state_dir=state_dir,
             dead_letter_dir=dead_letter_dir,
             batch_max_events=batch_events,
@@ -109,7 +106,6 @@ def forward(  # noqa: PLR0917 - a typer command: one parameter per flag
             give_up_after_s=give_up_after,
             backoff_max_s=max_backoff,
         )
-        hub_mode = bool(eventhub_connection_string or eventhub_namespace)
         if hub_mode == bool(files):
             raise ConfigError("give either FILE... or --eventhub-connection-string/--eventhub-namespace")
         if starting_position not in STARTING_POSITIONS:
@@ -146,9 +142,26 @@ def forward(  # noqa: PLR0917 - a typer command: one parameter per flag
         )
         raise typer.Exit(EXIT_REJECTED) from exc
     console.print(_summary_table(result.metrics))
-    if not result.drained:
+    code = _exit_code(result)
+    if code == EXIT_INCOMPLETE:
         console.print("[yellow]stopped before everything was delivered; run again to resume.[/yellow]")
-        raise typer.Exit(EXIT_INCOMPLETE)
+    if code:
+        raise typer.Exit(code)
+
+
+def _build_config(flags: dict[str, str | None], **fields: Any) -> ForwarderConfig:
+    """The forwarder config from --url/--token/--log-level (through the settings chain) and the other
+    flags; configures logging. Raises ConfigError."""
+    from seclake.forwarder.config import ForwarderConfig  # noqa: PLC0415 - keep `seclake --help` fast
+
+    settings = load_settings(flags)
+    configure_logging(settings.log_level)
+    return ForwarderConfig(url=settings.url, token=settings.token, **fields)
+
+
+def _exit_code(result: RunResult) -> int:
+    """0 when everything read was answered, EXIT_INCOMPLETE when a stop came first."""
+    return 0 if result.drained else EXIT_INCOMPLETE
 
 
 def _run_files(
@@ -174,7 +187,7 @@ def _run_eventhub(config: ForwarderConfig, options: EventHubOptions, flag: StopF
         client,
         event_body,
         stop=flag,
-        receive_options={"starting_position": options.starting_position},
+        receive_options=options.receive_options(),
     )
 
 

@@ -13,12 +13,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["Batch", "Batcher", "batches", "encode_event"]
-
-
-def encode_event(event: dict[str, Any]) -> bytes:
-    """One event as compact JSON bytes."""
-    return orjson.dumps(event)
+__all__ = ["Batch", "Batcher", "batches", "encode_all"]
 
 
 @dataclass(slots=True)

@@ -15,11 +15,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from seclake.logging import get_logger
+
+if TYPE_CHECKING:
+    from seclake.forwarder.metrics import Metrics
+    from seclake.forwarder.sink import Outcome
 
 __all__ = ["DeadLetterEntry", "DeadLetters", "atomic_write"]
 
@@ -81,6 +85,18 @@ class DeadLetters:
             payload,
             {"status": status, "answer": _json_or_text(answer), "events": events, "sources": list(sources)},
         )
+
+    def rejected_outcome(self, outcome: Outcome, sources: Sequence[str], metrics: Metrics) -> Path:
+        """Dead-letter the events of a rejected sink outcome and count them (engine and Function)."""
+        path = self.rejected_events(
+            outcome.batch.body(),
+            status=outcome.status,
+            answer=outcome.answer,
+            events=len(outcome.batch),
+            sources=sources,
+        )
+        metrics.inc("seclake_forwarder_events_dead_lettered_total", len(outcome.batch))
+        return path
 
     def bad_body(self, payload: bytes, *, source: str, errors: Sequence[str], events_mapped: int) -> Path:
         """A body (or some of its records) the mapper could not read."""

@@ -192,15 +192,8 @@ class Forwarder:
             self._fail(DeliveryError(f"sender failed: {exc!r}"))
 
     def _deliver_once(self, sink: Sink, batch: Batch) -> None:
-        outcomes = sink.send(batch)
-        for outcome in outcomes:
+        for outcome in sink.send(batch):
             if not outcome.delivered:
-                self.dead_letters.rejected_events(
-                    outcome.batch.body(),
-                    status=outcome.status,
-                    answer=outcome.answer,
-                    events=len(outcome.batch),
-                    sources=self.tracker.sources(outcome.batch.owners),
-                )
-                self.metrics.inc("seclake_forwarder_events_dead_lettered_total", len(outcome.batch))
+                sources = self.tracker.sources(outcome.batch.owners)
+                self.dead_letters.rejected_outcome(outcome, sources, self.metrics)
             self.tracker.ack(outcome.batch.owners)

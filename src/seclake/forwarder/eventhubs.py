@@ -31,8 +31,8 @@ class EventHubOptions:
     checkpoint_blob_account_url: str | None = None
     checkpoint_container: str | None = None
     starting_position: str = "-1"  # "-1": the start of the stream; "@latest": only new events
-    max_batch_size: int = 300
-    max_wait_time: float | None = 1.0
+    max_batch_size: int = 300  # events per `on_event_batch` call
+    max_wait_time: float | None = 1.0  # seconds before an empty batch (lets the loop see a stop request)
 
     def __post_init__(self) -> None:
         if not self.connection_string and not self.namespace:
@@ -42,6 +42,14 @@ class EventHubOptions:
         blob = self.checkpoint_blob_connection_string or self.checkpoint_blob_account_url
         if blob and not self.checkpoint_container:
             raise ConfigError("--checkpoint-container is required with a blob checkpoint store")
+
+    def receive_options(self) -> dict[str, Any]:
+        """The keyword arguments of `EventHubConsumerClient.receive_batch` these options decide."""
+        return {
+            "starting_position": self.starting_position,
+            "max_batch_size": self.max_batch_size,
+            "max_wait_time": self.max_wait_time,
+        }
 
 
 def _credential() -> Any:

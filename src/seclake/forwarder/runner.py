@@ -13,7 +13,7 @@ import functools
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -151,9 +151,13 @@ def forward_eventhub(
     metrics: Metrics | None = None,
     map_fn: MapFn | None = None,
     stop: StopFlag | None = None,
-    receive_options: dict[str, Any] | None = None,
+    receive_options: Mapping[str, Any],
 ) -> RunResult:
-    """Receive from Event Hubs until stopped; checkpoint each partition after delivery."""
+    """Receive from Event Hubs until stopped; checkpoint each partition after delivery.
+
+    `receive_options` are passed to `receive_batch` as they are (starting position, batch size, wait):
+    `EventHubOptions.receive_options()` is where they come from.
+    """
     flag = stop or StopFlag()
     fwd = Forwarder(config, metrics=metrics, map_fn=map_fn).start()
     partitions: dict[str, OrderedProgress[Any]] = {}
@@ -190,19 +194,13 @@ def forward_eventhub(
     def on_error(context: Any, error: Exception) -> None:
         log.warning("eventhub_error", partition=getattr(context, "partition_id", None), error=str(error))
 
-    options = {
-        "max_batch_size": 300,
-        "max_wait_time": 1.0,
-        "starting_position": "-1",
-        **(receive_options or {}),
-    }
     receiver = threading.Thread(
         target=client.receive_batch,
         kwargs={
             "on_event_batch": on_event_batch,
             "on_partition_close": on_partition_close,
             "on_error": on_error,
-            **options,
+            **receive_options,
         },
         name="eventhub-receiver",
         daemon=True,

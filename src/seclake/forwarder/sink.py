@@ -1,6 +1,8 @@
 """The HTTP sink: POST gzip'd batches to the ingest API, retrying what can succeed later.
 
-What an answer means is one table (`STATUS_ACTIONS`): 202 delivered; 429, 408 and 5xx (and connection
+What an answer means is one table (`STATUS_ACTIONS`): 202 delivered — the ingest contract is "202 once
+durably stored", so only 202 moves a checkpoint; any other 2xx (a proxy or login page answering 200)
+stops the forwarder like 401/403 (nothing checkpointed, nothing dropped; check --url); 429, 408 and 5xx (and connection
 errors) retried with exponential backoff and jitter, honoring `Retry-After`; 400/413/422 rejected — the
 batch is split in halves until the rejected event stands alone, which then goes to the dead-letter
 directory (never retried as is); 401/403/404 stop the forwarder (`DeliveryRejectedError`): nothing is dropped
@@ -52,10 +54,7 @@ class Action(enum.Enum):
 
 
 STATUS_ACTIONS: dict[int, Action] = {
-    200: Action.DELIVERED,
-    201: Action.DELIVERED,
-    202: Action.DELIVERED,
-    204: Action.DELIVERED,
+    202: Action.DELIVERED,  # only 202: "accepted and durably stored"; other 2xx are not the ingest API
     400: Action.REJECTED,
     413: Action.REJECTED,
     422: Action.REJECTED,
@@ -68,7 +67,8 @@ STATUS_ACTIONS: dict[int, Action] = {
     425: Action.RETRY,
     429: Action.RETRY,
 }
-# Status classes for codes not in the table: 5xx retried, other 4xx rejected, anything else fatal.
+# Status classes for codes not in the table: 5xx retried, other 4xx rejected, anything else (other 2xx,
+# 1xx, 3xx) fatal.
 CLASS_ACTIONS: dict[int, Action] = {5: Action.RETRY, 4: Action.REJECTED}
 
 
@@ -78,7 +78,8 @@ def classify(status: int) -> Action:
 
 
 class DeliveryRejectedError(DeliveryError):
-    """The server refuses every request (401/403/404/415): stop, drop nothing, checkpoint nothing."""
+    """The server refuses every request (401/403/404/415), or answers a 2xx other than 202 (not the
+    ingest API): stop, drop nothing, checkpoint nothing."""
 
     def __init__(self, status: int, answer: str, url: str) -> None:
         self.status = status
@@ -87,6 +88,11 @@ class DeliveryRejectedError(DeliveryError):
             401: "the token is missing, unknown or revoked",
             403: "the token lacks the scope openpipeline.events_security",
         }.get(status, "is the --url a seclake server?")
+        if 200 <= status < 300:
+            hint = (
+                "only 202 means stored; a proxy or login page may be answering instead of the ingest API, "
+                "check --url (SECLAKE_URL)"
+            )
         super().__init__(f"POST {url} answered {status} ({hint}): {answer[:300]}")
 
 

@@ -30,7 +30,7 @@ class AckTracker:
     """Counts outstanding events per body; thread-safe."""
 
     def __init__(self) -> None:
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
         self._tickets: dict[int, _Ticket] = {}
         self._next = 0
 
@@ -54,8 +54,6 @@ class AckTracker:
                 ticket.remaining -= count
                 if ticket.remaining <= 0:
                     finished.append(self._tickets.pop(body_id).on_done)
-            if not self._tickets:
-                self._lock.notify_all()
         for callback in finished:
             if callback is not None:
                 callback()
@@ -70,11 +68,6 @@ class AckTracker:
         """Bodies not yet fully answered."""
         with self._lock:
             return len(self._tickets)
-
-    def wait_idle(self, timeout: float | None) -> bool:
-        """Wait until every registered body is answered; False on timeout."""
-        with self._lock:
-            return self._lock.wait_for(lambda: not self._tickets, timeout)
 
 
 class OrderedProgress(Generic[T]):

@@ -95,6 +95,7 @@ step "app settings of $FUNCTION_APP"
 cat >"$WORK/appsettings.json" <<JSON
 [
   {"name": "SECLAKE_URL", "value": "${SECLAKE_URL}", "slotSetting": false},
+  {"name": "SECLAKE_FORWARDER_DEAD_LETTER_DIR", "value": "/home/seclake/dead-letter", "slotSetting": false},
   {"name": "SECLAKE_TOKEN", "value": "${TOKEN_SETTING}", "slotSetting": false},
   {"name": "${EVENTHUB_SETTING}", "value": "${LISTEN_CONNECTION}", "slotSetting": false}
 ]

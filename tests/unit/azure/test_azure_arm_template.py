@@ -125,6 +125,15 @@ def _app_settings(variant: str) -> dict[str, str]:
     return {s["name"]: s["value"] for s in site["properties"]["siteConfig"]["appSettings"]}
 
 
+@pytest.mark.parametrize("variant", ["plain", "keyvault"])
+def test_dead_letters_go_to_persistent_storage(variant: str) -> None:
+    """The Function refuses to start without a persistent dead-letter directory: /home on Azure Files."""
+    settings = _app_settings(variant)
+    assert settings["SECLAKE_FORWARDER_DEAD_LETTER_DIR"].startswith("/home/")
+    assert settings["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] == settings["AzureWebJobsStorage"]
+    assert settings["WEBSITE_CONTENTSHARE"]
+
+
 def test_token_setting_is_the_secure_parameter_or_a_key_vault_reference() -> None:
     assert _app_settings("plain")["SECLAKE_TOKEN"] == "[parameters('seclakeToken')]"
     reference = _app_settings("keyvault")["SECLAKE_TOKEN"]

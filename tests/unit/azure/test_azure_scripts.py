@@ -143,6 +143,7 @@ def test_setup_creates_everything_and_wires_the_export(tmp_path: Path) -> None:
 
     assert _settings(capture) == {
         "SECLAKE_URL": plan.seclake_url,
+        "SECLAKE_FORWARDER_DEAD_LETTER_DIR": "/home/seclake/dead-letter",  # persistent: the app refuses tmp
         "SECLAKE_TOKEN": TOKEN,
         "SECLAKE_EVENTHUB_CONNECTION": LISTEN_CONNECTION,
     }

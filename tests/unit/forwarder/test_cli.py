@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -61,3 +62,43 @@ def test_forward_needs_exactly_one_source(tmp_path: Path) -> None:
         _app(), ["forward", str(tmp_path), "--url", "http://x"], env={"SECLAKE_TOKEN": ""}
     )
     assert no_token.exit_code == 3 and "token" in no_token.output
+
+
+def test_forward_passes_the_event_hub_options_to_the_receiver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # EventHubOptions is the one place batch size and wait time are decided; the runner only passes them on
+    from seclake.forwarder import eventhubs, runner
+
+    seen: dict[str, Any] = {}
+
+    def fake_forward(config: Any, client: Any, body_of: Any, **kwargs: Any) -> runner.RunResult:
+        seen.update(kwargs["receive_options"])
+        return runner.RunResult({}, drained=True, interrupted=False)
+
+    monkeypatch.setattr(eventhubs, "build_checkpoint_store", lambda options, state_dir: None)
+    monkeypatch.setattr(eventhubs, "build_consumer", lambda options, store: None)
+    monkeypatch.setattr(runner, "forward_eventhub", fake_forward)
+    defaults = eventhubs.EventHubOptions(connection_string="x")
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "forward",
+            "--url",
+            "http://127.0.0.1:9",
+            "--token",
+            "sl0c01.a.b",
+            "--state-dir",
+            str(tmp_path),
+            "--eventhub-connection-string",
+            "Endpoint=sb://x/",
+            "--starting-position",
+            "latest",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert seen == {
+        "starting_position": "@latest",
+        "max_batch_size": defaults.max_batch_size,
+        "max_wait_time": defaults.max_wait_time,
+    }

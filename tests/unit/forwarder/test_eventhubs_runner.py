@@ -54,7 +54,7 @@ def _run_until(
         event_body,
         map_fn=tiny_map,
         stop=flag,
-        receive_options={"max_batch_size": 16, "max_wait_time": 0.05},
+        receive_options={"starting_position": "-1", "max_batch_size": 16, "max_wait_time": 0.05},
     )
     watcher.join()
     return result

@@ -118,6 +118,18 @@ def test_a_401_stops_with_nothing_checkpointed(ingest_stub: IngestStub, tmp_path
     assert not list(config.dead_letters.glob("*")) if config.dead_letters.exists() else True
 
 
+def test_a_200_from_something_else_stops_with_nothing_checkpointed(
+    ingest_stub: IngestStub, tmp_path: Path
+) -> None:
+    _export(tmp_path / "export", files=4)
+    ingest_stub.script = lambda n, events: (200, {}, b"<html>login</html>")
+    config = make_config(ingest_stub.url, tmp_path)
+    with pytest.raises(DeliveryRejectedError, match="200"):
+        forward_files(config, [str(tmp_path / "export")], map_fn=tiny_map)
+    assert (config.state_dir / PROGRESS_FILE).read_text() == "", "a 200 must not move the checkpoint"
+    assert not config.dead_letters.exists(), "nor dead-letter anything"
+
+
 def test_stop_while_the_server_is_down_checkpoints_only_what_arrived(
     ingest_stub: IngestStub, tmp_path: Path
 ) -> None:

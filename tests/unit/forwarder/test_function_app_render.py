@@ -17,7 +17,13 @@ from seclake.azure.function_app import TEMPLATES, FunctionAppOptions, render_fun
 from seclake.errors import ConfigError
 from seclake.forwarder.config import config_from_env
 from seclake.forwarder.deadletter import DeadLetters
-from seclake.forwarder.function_handler import DEFAULT_GIVE_UP_S, function_config, handle
+from seclake.forwarder.function_handler import (
+    DEAD_LETTER_SETTING,
+    DEFAULT_GIVE_UP_S,
+    PERSISTENT_HOME_SETTINGS,
+    function_config,
+    handle,
+)
 from seclake.forwarder.sink import DeliveryRejectedError
 
 GOLDEN = GOLDEN_ROOT / "forwarder" / "function_app"
@@ -29,17 +35,29 @@ def test_rendered_files_match_golden(name: str) -> None:
     assert_golden(GOLDEN / name.lstrip("."), render_function_app(FIXED)[name])
 
 
-def test_the_functions_sdk_sees_an_event_hub_trigger_with_cardinality_many(tmp_path: Path) -> None:
+def _import_generated(app_dir: Path) -> Any:
+    spec = importlib.util.spec_from_file_location("generated_function_app", app_dir / "function_app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_functions_sdk_sees_an_event_hub_trigger_with_cardinality_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     options = FunctionAppOptions(
         eventhub_name="export-hub", consumer_group="seclake", connection_setting="EH_CONN"
     )
     write_function_app(tmp_path, options)
     json.loads((tmp_path / "host.json").read_text())
-    json.loads((tmp_path / "local.settings.json").read_text())
-    spec = importlib.util.spec_from_file_location("generated_function_app", tmp_path / "function_app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    local = json.loads((tmp_path / "local.settings.json").read_text())["Values"]
+    assert local[DEAD_LETTER_SETTING], "local runs get a (persistent, local) dead-letter directory"
+    monkeypatch.setenv("SECLAKE_URL", "http://h:1")
+    monkeypatch.setenv("SECLAKE_TOKEN", "sl0c01.x.y")
+    monkeypatch.setenv(DEAD_LETTER_SETTING, str(tmp_path / "dead"))
+    module = _import_generated(tmp_path)
+    assert module.CONFIG.dead_letters == tmp_path / "dead"
     (function,) = module.app.get_functions()
     (binding,) = json.loads(function.get_function_json())["bindings"]
     assert binding == {
@@ -72,13 +90,49 @@ def test_invalid_options_are_refused(bad: dict[str, Any]) -> None:
         FunctionAppOptions(**bad)
 
 
+def test_the_generated_app_fails_at_startup_without_a_dead_letter_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_function_app(tmp_path, FIXED)
+    monkeypatch.setenv("SECLAKE_URL", "http://h:1")
+    monkeypatch.setenv("SECLAKE_TOKEN", "sl0c01.x.y")
+    for name in (DEAD_LETTER_SETTING, *PERSISTENT_HOME_SETTINGS):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match=DEAD_LETTER_SETTING):
+        _import_generated(tmp_path)
+
+
+BASE_ENV = {"SECLAKE_URL": "http://h:1", "SECLAKE_TOKEN": "sl0c01.x.SECRET"}
+
+
+def test_dead_letters_need_persistent_storage(tmp_path: Path) -> None:
+    # never the temp dir: a dead-lettered event is checkpointed past, so ephemeral disk would lose it
+    home = tmp_path / "home"
+    with pytest.raises(ConfigError, match=f"{DEAD_LETTER_SETTING}.*persistent"):
+        function_config(BASE_ENV, home=home)
+    share = {**BASE_ENV, "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING": "DefaultEndpointsProtocol=https;..."}
+    with pytest.raises(ConfigError, match=DEAD_LETTER_SETTING):
+        function_config(share, home=home)  # the share is configured but /home is not there
+    with pytest.raises(ConfigError, match=DEAD_LETTER_SETTING):
+        function_config({**BASE_ENV, "SECLAKE_FORWARDER_STATE_DIR": str(tmp_path)}, home=home)
+    home.mkdir()
+    assert function_config(share, home=home).dead_letters == home / "seclake" / "dead-letter"
+    app_storage = {**BASE_ENV, "WEBSITES_ENABLE_APP_SERVICE_STORAGE": "true"}
+    assert function_config(app_storage, home=home).dead_letters == home / "seclake" / "dead-letter"
+    with pytest.raises(ConfigError, match=DEAD_LETTER_SETTING):
+        function_config({**BASE_ENV, "WEBSITES_ENABLE_APP_SERVICE_STORAGE": "false"}, home=home)
+    explicit = {**share, DEAD_LETTER_SETTING: str(tmp_path / "mnt" / "dl")}
+    assert function_config(explicit, home=home).dead_letters == tmp_path / "mnt" / "dl"
+
+
 def test_config_from_app_settings(tmp_path: Path) -> None:
     env = {
-        "SECLAKE_URL": "http://h:1",
-        "SECLAKE_TOKEN": "sl0c01.x.SECRET",
+        **BASE_ENV,
         "SECLAKE_FORWARDER_BATCH_MAX_EVENTS": "17",
+        DEAD_LETTER_SETTING: str(tmp_path / "dl"),
     }
     config = function_config(env)
+    assert config.dead_letters == tmp_path / "dl"
     assert (config.url, config.batch_max_events, config.give_up_after_s) == (
         "http://h:1",
         17,

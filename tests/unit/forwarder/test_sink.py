@@ -43,7 +43,9 @@ def _sink(url: str, tmp_path: Path, **overrides: Any) -> tuple[Sink, Metrics, th
     ("status", "action"),
     [
         (202, Action.DELIVERED),
-        (200, Action.DELIVERED),
+        (200, Action.FATAL),
+        (201, Action.FATAL),
+        (204, Action.FATAL),
         (400, Action.REJECTED),
         (413, Action.REJECTED),
         (409, Action.REJECTED),
@@ -127,6 +129,21 @@ def test_auth_failure_stops_with_a_clear_message(
     assert str(status) in str(info.value)
     assert ("token" in str(info.value)) and ("scope" in str(info.value) or status == 401)
     assert ingest_stub.statuses() == [status], "401/403 must not be retried"
+
+
+@pytest.mark.parametrize("status", [200, 201])
+def test_a_2xx_other_than_202_stops_and_points_at_the_url(
+    ingest_stub: IngestStub, tmp_path: Path, status: int
+) -> None:
+    # a proxy or a login page answering 200 has not stored anything: only 202 is "durably stored"
+    ingest_stub.script = lambda n, events: (status, {"Content-Type": "text/html"}, b"<html>Sign in</html>")
+    sink, metrics, _ = _sink(ingest_stub.url, tmp_path)
+    with pytest.raises(DeliveryRejectedError, match="--url") as info:
+        sink.send(_batch(["a", "b"]))
+    sink.close()
+    assert info.value.status == status and "202" in str(info.value)
+    assert ingest_stub.statuses() == [status], "not retried, not split"
+    assert metrics.get("seclake_forwarder_events_sent_total") == 0
 
 
 def test_wrong_token_is_a_401(ingest_stub: IngestStub, tmp_path: Path) -> None:
