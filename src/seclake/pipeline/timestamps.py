@@ -16,25 +16,18 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from seclake.model.timestamps import INT64_MAX, INT64_MIN, NS_PER_SECOND, rfc3339_to_ns
+
 __all__ = ["MAX_FUTURE_NS", "NS_PER_SECOND", "to_ns"]
 
-NS_PER_SECOND = 1_000_000_000
 MAX_FUTURE_NS = 10 * 60 * NS_PER_SECOND  # timestamps further ahead than ingest time + this are clamped
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 # (upper bound of the magnitude, nanoseconds per unit): seconds, milliseconds, microseconds, else ns.
 _UNITS: tuple[tuple[int, int], ...] = ((10**11, 10**9), (10**14, 10**6), (10**17, 10**3))
 
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-    r"(?:[Zz]|([+-])(\d{2}):?(\d{2}))?"
-)
 _NUMERIC = re.compile(r"([+-]?)(\d+)(?:\.(\d+))?")
 
 
@@ -46,7 +39,7 @@ def _unit_ns(magnitude: float) -> int:
 
 
 def _in_range(ns: int) -> int | None:
-    return ns if _INT64_MIN <= ns <= _INT64_MAX else None
+    return ns if INT64_MIN <= ns <= INT64_MAX else None
 
 
 def _int_to_ns(value: int) -> int | None:
@@ -78,31 +71,10 @@ def _numeric_str_to_ns(sign: str, digits: str, fraction: str | None) -> int | No
     return _in_range(-ns if sign == "-" else ns)
 
 
-def _rfc3339_to_ns(match: re.Match[str]) -> int | None:
-    year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
-    try:
-        days = date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
-    except ValueError:
-        return None
-    h, m, s = int(hour), int(minute), int(second)
-    if h > 23 or m > 59 or s > 60:  # 60: a leap second, as RFC 3339 allows
-        return None
-    offset = 0
-    if sign is not None:
-        oh, om = int(off_h), int(off_m)
-        if oh > 23 or om > 59:
-            return None
-        offset = (oh * 3600 + om * 60) * (1 if sign == "+" else -1)
-    ns = (days * 86400 + h * 3600 + m * 60 + s - offset) * NS_PER_SECOND
-    if fraction:
-        ns += int(fraction[:9].ljust(9, "0"))
-    return _in_range(ns)
-
-
 def _parse_str(value: str) -> int | None:
-    match = _RFC3339.fullmatch(value)
-    if match is not None:
-        return _rfc3339_to_ns(match)
+    ns = rfc3339_to_ns(value)
+    if ns is not None:
+        return ns
     numeric = _NUMERIC.fullmatch(value.strip())
     if numeric is not None:
         return _numeric_str_to_ns(*numeric.groups())

@@ -29,10 +29,8 @@ takes the per-value path, which moves misfits into the attributes. ~10 µs of CP
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Final
 
 import orjson
@@ -41,6 +39,7 @@ import pyarrow.compute as pc
 
 from seclake.errors import InputError
 from seclake.model import FieldType
+from seclake.model.timestamps import INT64_MAX, INT64_MIN, rfc3339_to_ns
 from seclake.store.schema import ATTRIBUTES_COLUMN, COLUMNS
 
 __all__ = [
@@ -53,8 +52,6 @@ __all__ = [
     "to_arrow",
 ]
 
-INT64_MIN: Final = -(2**63)
-INT64_MAX: Final = 2**63 - 1
 _NONE = type(None)
 
 ARROW_TYPES: dict[FieldType, pa.DataType] = {
@@ -88,28 +85,10 @@ class _Misfit:
 
 MISFIT: Final = _Misfit()
 
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
-)
-_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
-
 
 def parse_rfc3339_ns(text: str) -> int | None:
-    """Nanoseconds since the epoch (UTC) of an RFC 3339 timestamp, or None when it is not one."""
-    m = _RFC3339.fullmatch(text)
-    if m is None:
-        return None
-    year, month, day, hour, minute, second, frac, _z, sign, off_h, off_m = m.groups()
-    try:
-        days = date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
-    except ValueError:
-        return None
-    if int(hour) > 23 or int(minute) > 59 or int(second) > 60:
-        return None
-    offset = 0 if sign is None else (int(off_h) * 3600 + int(off_m) * 60) * (1 if sign == "+" else -1)
-    seconds = days * 86_400 + int(hour) * 3600 + int(minute) * 60 + int(second) - offset
-    ns = seconds * 1_000_000_000 + (int(frac.ljust(9, "0")) if frac else 0)
-    return ns if INT64_MIN <= ns <= INT64_MAX else None
+    """Nanoseconds since the epoch (UTC) of an RFC 3339 timestamp with an offset, or None."""
+    return rfc3339_to_ns(text, require_offset=True)
 
 
 def _string(v: Any) -> Any:
