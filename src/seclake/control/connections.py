@@ -28,7 +28,7 @@ import orjson
 
 from seclake.control.db import connect, transaction, utc_now
 from seclake.control.scopes import INGEST
-from seclake.control.tokens import create_token, list_tokens, revoke_token
+from seclake.control.tokens import create_token, revoke_connection_tokens
 from seclake.errors import InputError, NotFoundError
 
 __all__ = [
@@ -220,11 +220,10 @@ def delete_connection(data_dir: Path, ref: str) -> tuple[ConnectionRecord, list[
     Deleting a deleted connection changes nothing (and revokes nothing).
     """
     record = get_connection(data_dir, ref)
-    bound = [t.id for t in list_tokens(data_dir) if t.connection_id == record.id and not t.revoked]
-    revoked = [token_id for token_id in bound if revoke_token(data_dir, token_id)]
-    if not record.active:
-        return record, revoked
-    with connect(data_dir) as conn, transaction(conn):
+    with connect(data_dir) as conn, transaction(conn):  # tokens and state change together, or not at all
+        revoked = revoke_connection_tokens(conn, record.id)
+        if not record.active:
+            return record, revoked
         row = conn.execute(_SELECT + " WHERE id = ?", (record.id,)).fetchone()
         details: dict[str, Any] = orjson.loads(row[3] or "{}")
         details |= {"state": STATE_DELETED, "deleted_at": utc_now(), "name": record.name}

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ __all__ = [
     "get_token",
     "list_tokens",
     "parse_token",
+    "revoke_connection_tokens",
     "revoke_token",
 ]
 
@@ -144,6 +146,15 @@ def revoke_token(data_dir: Path, token_id: str) -> bool:
             "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (utc_now(), token_id)
         )
         return cursor.rowcount == 1
+
+
+def revoke_connection_tokens(conn: sqlite3.Connection, connection_id: str) -> list[str]:
+    """Revoke, inside the caller's transaction, every valid token bound to a connection; their ids."""
+    rows = conn.execute(
+        "UPDATE tokens SET revoked_at = ? WHERE connection_id = ? AND revoked_at IS NULL RETURNING id",
+        (utc_now(), connection_id),
+    ).fetchall()
+    return sorted(str(row[0]) for row in rows)
 
 
 def authenticate(data_dir: Path, presented: str) -> TokenInfo | None:
