@@ -8,6 +8,8 @@ expression calls back into `parse_query`).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from seclake.dql import ast
 from seclake.dql.errors import LIMIT_ERROR, DQLError
 from seclake.dql.lexer import Token, tokenize
@@ -29,7 +31,7 @@ def span(first: Token, last: Token) -> ast.Pos:
     return ast.Pos(first.line, first.column, last.end_line, last.end_column)
 
 
-class ExprParser:
+class ExprParser(ABC):
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokenize(text)
@@ -84,9 +86,9 @@ class ExprParser:
             raise self.error(f"expression nested too deeply (more than {MAX_DEPTH} levels)", tok, LIMIT_ERROR)
         return saved
 
+    @abstractmethod
     def parse_query(self, closing: str | None = None) -> ast.Query:
-        """A (sub)query; provided by seclake.dql.parser.Parser."""
-        raise NotImplementedError
+        """A (sub)query (subqueries nest inside expressions); seclake.dql.parser.Parser implements it."""
 
     def parse_item(self) -> ast.Expr | ast.Assignment | ast.SortKey:
         """`alias = expr`, or `expr [asc|desc]`."""
