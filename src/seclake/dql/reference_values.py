@@ -111,8 +111,13 @@ def compare(a: Any, b: Any) -> int | None:
 
 
 def sort_key(v: Any) -> tuple[int, Any]:
-    """A total order for `sort`: by type family, then value; nulls are placed by the caller."""
-    if isinstance(v, list | dict):
+    """A total order for `sort`: by type family, then value; nulls are placed by the caller.
+
+    Arrays compare element by element (a prefix first: [] < ["a"] < ["a", "b"]), as the engines do.
+    """
+    if isinstance(v, list):
+        return (_family(v), tuple((1, None) if x is None else (0, sort_key(x)) for x in v))
+    if isinstance(v, dict):
         return (_family(v), orjson.dumps(v, default=str, option=orjson.OPT_SORT_KEYS))
     if isinstance(v, bool):
         return (0, int(v))

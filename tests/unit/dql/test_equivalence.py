@@ -285,6 +285,15 @@ FIXED_FINDINGS: dict[str, tuple[str, list[dict[str, Any]], frozenset[str]]] = {
         [{"custom.mixed": [1, 2]}, {"custom.mixed": "x"}],
         frozenset(),
     ),
+    "max over arrays orders them element by element (a prefix first)": (
+        "fetch security.events | summarize {a = max(container_image.tags), b = min(container_image.tags)}",
+        [
+            {"container_image.tags": []},
+            {"container_image.tags": ["latest"]},
+            {"container_image.tags": ["a", "b"]},
+        ],
+        frozenset(),
+    ),
     "F4 expand twice": (
         "fetch security.events | expand container_image.tags | expand container_image.tags",
         [{"container_image.tags": ["a", "b"]}],
