@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from seclake.api.auth import require_scope
-from seclake.api.errors import ERROR_RESPONSES
+from seclake.api.errors import ERROR_RESPONSES, status_of
 from seclake.api.metrics import Metrics
 from seclake.control import scopes
 from seclake.control.tokens import TokenInfo
@@ -52,6 +52,13 @@ REJECT_REASONS: dict[int, str] = {
     429: "overloaded",
     503: "storage_failure",
 }
+
+
+def reject_reason(exc: SeclakeError) -> str:
+    """The metric reason of a rejection, from its HTTP status (the one table in api/errors.py)."""
+    status = status_of(exc)
+    return REJECT_REASONS.get(status, str(status))
+
 
 _EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -150,8 +157,7 @@ def _prepare(
         metrics.rejected_events.labels(reason="bad_request").inc(len(batch.events))
         raise RequestError(400, f"event not storable: {exc}") from exc
     except SeclakeError as exc:  # OverloadedError: 429; StorageError (closed, writer stopped): 503
-        reason = "overloaded" if isinstance(exc, OverloadedError) else "storage_failure"
-        metrics.rejected_events.labels(reason=reason).inc(len(batch.events))
+        metrics.rejected_events.labels(reason=reject_reason(exc)).inc(len(batch.events))
         raise
     except Exception as exc:  # a store bug must still answer 503, never acknowledge
         metrics.rejected_events.labels(reason="storage_failure").inc(len(batch.events))
@@ -178,12 +184,8 @@ async def _process(request: Request, token: TokenInfo, source: str) -> Response:
             token=token,
             max_bytes=settings.max_request_bytes,
         )
-    except RequestError as exc:
-        metrics.rejected_requests.labels(reason=REJECT_REASONS.get(exc.status, str(exc.status))).inc()
-        raise
-    except SeclakeError as exc:  # OverloadedError (429) or StorageError (503) from submit
-        reason = "overloaded" if isinstance(exc, OverloadedError) else "storage_failure"
-        metrics.rejected_requests.labels(reason=reason).inc()
+    except SeclakeError as exc:  # RequestError (4xx), OverloadedError (429), StorageError (503)
+        metrics.rejected_requests.labels(reason=reject_reason(exc)).inc()
         raise
     count = len(batch.events)
     if future is not None:
