@@ -43,9 +43,14 @@ COLUMNS: tuple[Column, ...] = tuple(Column(f.name, f.type) for f in FIELDS.value
 COLUMN_TYPES: dict[str, FieldType] = {c.name: c.type for c in COLUMNS}
 
 
+def _duckdb_columns() -> str:
+    """The typed catalog columns, one definition per line (shared by both DDL forms below)."""
+    return ",\n  ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in COLUMNS)
+
+
 def duckdb_ddl(relation: str = EVENTS_RELATION) -> str:
-    """CREATE TABLE statement for the DuckDB store."""
-    cols = ",\n  ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in COLUMNS)
+    """A plain table with the query-visible layout (tests and benchmarks insert hand-made rows into it)."""
+    cols = _duckdb_columns()
     return f'CREATE TABLE IF NOT EXISTS "{relation}" (\n  {cols},\n  "{ATTRIBUTES_COLUMN}" JSON\n)'
 
 
@@ -72,7 +77,7 @@ def store_column_names() -> tuple[str, ...]:
 def duckdb_store_ddl() -> tuple[str, ...]:
     """Statements that create the DuckDB store's table, view and statistics table (idempotent)."""
     view_cols = ", ".join(f'"{c.name}"' for c in COLUMNS)
-    cols = ",\n  ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in COLUMNS)
+    cols = _duckdb_columns()
     return (
         f'CREATE TABLE IF NOT EXISTS "{STORE_TABLE}" (\n  {cols},\n'
         f'  "{ATTRIBUTES_COLUMN}" JSON,\n  "{ID_HASH_COLUMN}" UBIGINT\n)',
