@@ -3,8 +3,8 @@
 The store keeps a catalog value that does not fit its column (a string in a double column, ...) in
 `__attributes` under the field's name, with the typed column NULL. Reading every catalog field as
 COALESCE(column, attribute) would make every query pay for JSON on every row, so the compiler does it
-only for the fields the caller names (`compile_query(..., misfit_fields=...)`); the store can find them
-with MISFIT_PROBE_SQL (or track them as it writes) and pass them on. With none (the default), queries
+only for the fields the caller names (`compile_query(..., misfit_fields=...)`); the store tracks them as
+it writes (`EventStore.misfit_fields()`) and the query API passes them on. With none (the default), queries
 read the typed columns alone, exactly like hand-written SQL.
 
 For a named field the fetch CTE replaces the column by COALESCE(to_json(column), attribute): every
@@ -24,15 +24,9 @@ from seclake.dql.program import Program
 from seclake.dql.sqlbuild import Typed
 from seclake.dql.sqljson import Json
 from seclake.model import FieldType
-from seclake.store.schema import ATTRIBUTES_COLUMN, COLUMN_TYPES, EVENTS_RELATION
+from seclake.store.schema import ATTRIBUTES_COLUMN, COLUMN_TYPES
 
 COALESCED_TYPES = frozenset({FieldType.STRING, FieldType.LONG, FieldType.DOUBLE, FieldType.BOOLEAN})
-_CATALOG_LIST = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(COLUMN_TYPES))
-# DuckDB: the catalog fields that have a value in `__attributes` somewhere (a scan of that column).
-MISFIT_PROBE_SQL = (
-    f'SELECT DISTINCT k FROM (SELECT unnest(json_keys("{ATTRIBUTES_COLUMN}")) AS k '
-    f'FROM "{EVENTS_RELATION}" WHERE "{ATTRIBUTES_COLUMN}" IS NOT NULL) WHERE k IN ({_CATALOG_LIST})'
-)
 
 
 def star_with_misfits(p: Program, scope: Scope) -> exp.Expr:
